@@ -1,0 +1,125 @@
+"""Dates in text: German/English timestamps and mentioned dates, years inferred from the document."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+MONTHS = {
+    "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "april": 4, "mai": 5, "juni": 6,
+    "juli": 7, "august": 8, "september": 9, "oktober": 10, "november": 11, "dezember": 12,
+    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7,
+    "october": 10, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "sept": 9, "oct": 10, "okt": 10, "nov": 11, "dec": 12, "dez": 12,
+}
+WEEKDAYS = {
+    "montag": 0, "dienstag": 1, "mittwoch": 2, "donnerstag": 3, "freitag": 4, "samstag": 5,
+    "sonnabend": 5, "sonntag": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3,
+    "friday": 4, "saturday": 5, "sunday": 6,
+}
+_MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
+_WEEKDAY_ALT = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+# German day parts glue onto the weekday: "Dienstagabend", "Donnerstagmorgen".
+_DAYPART = r"(?:morgen|vormittag|mittag|nachmittag|abend|nacht)?"
+
+_DE_DAY_MONTH = re.compile(
+    rf"(?:\b(?P<wd>{_WEEKDAY_ALT}){_DAYPART}\s*\(?\s*)?"
+    rf"\b(?P<d>\d{{1,2}})\.\s*(?P<m>{_MONTH_ALT})\b\.?(?:\s+(?P<y>\d{{4}}))?\)?",
+    re.IGNORECASE,
+)
+_EN_MONTH_DAY = re.compile(
+    rf"(?:\b(?P<wd>{_WEEKDAY_ALT}),?\s+)?\b(?P<m>{_MONTH_ALT})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>\d{{4}}))?",
+    re.IGNORECASE,
+)
+_NUMERIC = re.compile(r"\b(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})\b")
+_WEEKDAY_ONLY = re.compile(
+    rf"\b(?:am|on|this|last|next|seit|bis)\s+(?P<wd>{_WEEKDAY_ALT}){_DAYPART}\b", re.IGNORECASE
+)
+_TIMESTAMP = re.compile(
+    rf"(?P<d>\d{{1,2}})\.\s*(?:(?P<mn>\d{{1,2}})\.|(?P<m>{_MONTH_ALT})\s+)\s*(?P<y>\d{{4}})"
+    r"(?:\s*,?\s*(?:um\s+)?(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:\s*Uhr)?)?",
+    re.IGNORECASE,
+)
+
+
+def parse_german_timestamp(text: str, tz: ZoneInfo = BERLIN) -> datetime | None:
+    """'21.01.2026, 14:32 Uhr' or '21. Januar 2026 um 9:05' -> aware datetime (Berlin)."""
+    match = _TIMESTAMP.search(text)
+    if not match:
+        return None
+    month = int(match["mn"]) if match["mn"] else MONTHS.get(match["m"].lower(), 0)
+    try:
+        return datetime(
+            int(match["y"]), month, int(match["d"]),
+            int(match["H"] or 0), int(match["M"] or 0), tzinfo=tz,
+        )
+    except ValueError:
+        return None
+
+
+def _infer_year(day: int, month: int, weekday: int | None, ref: date) -> date | None:
+    """Nearest date to the reference with this day and month (and weekday, when given)."""
+    candidates = []
+    for year in (ref.year - 1, ref.year, ref.year + 1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if weekday is None or candidate.weekday() == weekday:
+            candidates.append(candidate)
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: abs((c - ref).days))
+
+
+def _nearest_weekday(weekday: int, ref: date) -> date:
+    """The closest date with this weekday; ties go to the past, where news mostly points."""
+    back = (ref.weekday() - weekday) % 7
+    forward = (weekday - ref.weekday()) % 7
+    return ref - timedelta(days=back) if back <= forward else ref + timedelta(days=forward)
+
+
+def mentioned_dates(text: str, reference: datetime) -> tuple[str, ...]:
+    """ISO dates the text mentions, in order of first mention, without duplicates."""
+    ref = reference.date()
+    found: list[tuple[int, date]] = []
+    spans: list[tuple[int, int]] = []
+
+    def add(pos: int, end: int, value: date | None) -> None:
+        if value is not None and not any(pos < e and s < end for s, e in spans):
+            found.append((pos, value))
+            spans.append((pos, end))
+
+    for m in _NUMERIC.finditer(text):
+        try:
+            add(m.start(), m.end(), date(int(m["y"]), int(m["m"]), int(m["d"])))
+        except ValueError:
+            continue
+    for m in _DE_DAY_MONTH.finditer(text):
+        wd = WEEKDAYS[m["wd"].lower()] if m["wd"] else None
+        month, day = MONTHS[m["m"].lower()], int(m["d"])
+        if m["y"]:
+            try:
+                add(m.start(), m.end(), date(int(m["y"]), month, day))
+            except ValueError:
+                continue
+        else:
+            add(m.start(), m.end(), _infer_year(day, month, wd, ref))
+    for m in _EN_MONTH_DAY.finditer(text):
+        wd = WEEKDAYS[m["wd"].lower()] if m["wd"] else None
+        month, day = MONTHS[m["m"].lower()], int(m["d"])
+        if m["y"]:
+            try:
+                add(m.start(), m.end(), date(int(m["y"]), month, day))
+            except ValueError:
+                continue
+        else:
+            add(m.start(), m.end(), _infer_year(day, month, wd, ref))
+    for m in _WEEKDAY_ONLY.finditer(text):
+        add(m.start(), m.end(), _nearest_weekday(WEEKDAYS[m["wd"].lower()], ref))
+    ordered = [d.isoformat() for _, d in sorted(found, key=lambda item: item[0])]
+    return tuple(dict.fromkeys(ordered))

@@ -1,0 +1,46 @@
+"""Composition root of the normalizer: settings, broker, subscriber, ASGI app."""
+
+from __future__ import annotations
+
+from faststream import AckPolicy
+from faststream.asgi import AsgiFastStream
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from shared import topics
+from shared.logs import configure
+from shared.metrics import ServiceMetrics
+from shared.runtime import broker_check, ensure_topics, make_broker, ops_routes, origin_of, raw_body
+
+from .config import NormalizerSettings
+from .handlers import NormalizerHandler
+
+SERVICE = "normalizer"
+
+
+def build_app(settings: NormalizerSettings | None = None) -> tuple[AsgiFastStream, KafkaBroker]:
+    settings = settings or NormalizerSettings()
+    configure(SERVICE, settings.common.log_level, json_lines=settings.common.log_json)
+    metrics = ServiceMetrics(SERVICE)
+    broker = make_broker(settings.common, SERVICE, metrics)
+    handler = NormalizerHandler(broker, metrics, settings.max_payload_bytes)
+
+    # NACK_ON_ERROR: only an infrastructure failure (DLQ publish failed) raises, and then the
+    # record is re-read rather than committed; parse failures are dead-lettered and acked.
+    @broker.subscriber(
+        topics.RAW, group_id=settings.group_id, auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR, decoder=raw_body,
+    )
+    async def on_raw(msg: KafkaMessage) -> None:
+        await handler.handle(bytes(msg.body), origin_of(msg))
+
+    async def create_topics() -> None:
+        await ensure_topics(settings.common.kafka_bootstrap, [topics.RAW, topics.CANONICAL,
+                            topics.DLQ], settings.common.topic_partitions)
+
+    app = AsgiFastStream(
+        broker,
+        asgi_routes=ops_routes(SERVICE, metrics, {"kafka": broker_check(broker)}),
+        on_startup=[create_topics],
+    )
+    return app, broker

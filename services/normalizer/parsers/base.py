@@ -1,0 +1,102 @@
+"""The parser interface: a name, claimed content types, a sniffing can_parse() and a pure parse()."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from shared.events import CanonicalArticle
+
+
+class ParseError(ValueError):
+    """The document claims a format but cannot be read as it; goes to the DLQ."""
+
+    reason: ClassVar[str] = "parse_error"
+
+
+class UnsupportedFormat(ParseError):
+    """No registered parser recognises the document."""
+
+    reason = "unsupported_format"
+
+
+class HostileInput(ParseError):
+    """The document tries something dangerous (entity expansion, external entities)."""
+
+    reason = "hostile_input"
+
+
+class EmptyDocument(ParseError):
+    """The document parsed but holds no article (no headline and no body)."""
+
+    reason = "empty_document"
+
+
+@dataclass(frozen=True)
+class ParseInput:
+    """One raw document plus what the envelope says about it."""
+
+    payload: bytes
+    content_type: str | None
+    source: str
+    received_at: datetime
+    url: str | None = None
+    raw_id: str | None = None
+    trace_id: str | None = None
+
+    @property
+    def media_type(self) -> str:
+        return (self.content_type or "").split(";", 1)[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        match = re.search(r"charset=\"?([\w.:-]+)", self.content_type or "", re.IGNORECASE)
+        return match.group(1) if match else None
+
+    def text(self) -> str:
+        """The payload as text: declared charset if valid, else BOM/UTF-8, else cp1252."""
+        return decode_text(self.payload, self.charset)
+
+    def head(self, size: int = 2048) -> str:
+        return decode_text(self.payload[:size], self.charset).lstrip("\ufeff \t\r\n")
+
+
+def decode_text(payload: bytes, declared: str | None = None) -> str:
+    if payload.startswith(codecs.BOM_UTF8):
+        return payload[3:].decode("utf-8", errors="replace")
+    if payload.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return payload.decode("utf-16", errors="replace")
+    if declared:
+        try:
+            return payload.decode(declared)
+        except (LookupError, UnicodeDecodeError):
+            pass  # a wrong or unknown declared charset falls through to detection
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError:
+        # Agencies' legacy systems still send Windows-1252; it decodes any byte string.
+        return payload.decode("cp1252", errors="replace")
+
+
+class Parser(ABC):
+    """One wire or page format. Subclass per vendor quirk; register in registry.PARSERS."""
+
+    name: ClassVar[str]
+    content_types: ClassVar[tuple[str, ...]] = ()
+    # Lower runs first when sniffing; specific formats before generic ones.
+    priority: ClassVar[int] = 50
+
+    def claims(self, doc: ParseInput) -> bool:
+        return doc.media_type in self.content_types
+
+    @abstractmethod
+    def can_parse(self, doc: ParseInput) -> bool:
+        """Cheap sniffing on the payload, for when the content type is missing or wrong."""
+
+    @abstractmethod
+    def parse(self, doc: ParseInput) -> list[CanonicalArticle]:
+        """Pure: bytes in, canonical articles out; raises ParseError subclasses."""

@@ -1,0 +1,44 @@
+"""The explicit parser registry: every format is listed here, by name, once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .base import ParseInput, Parser, UnsupportedFormat
+from .pagetext import PageTextParser
+
+
+class DuplicateParser(ValueError):
+    """Two parsers registered under one name."""
+
+
+def build_registry(parsers: Iterable[Parser]) -> dict[str, Parser]:
+    registry: dict[str, Parser] = {}
+    for parser in parsers:
+        if parser.name in registry:
+            raise DuplicateParser(f"parser name {parser.name!r} is registered twice")
+        registry[parser.name] = parser
+    return registry
+
+
+PARSERS: dict[str, Parser] = build_registry(
+    [
+        PageTextParser(),
+    ]
+)
+
+
+def select(doc: ParseInput, registry: dict[str, Parser] | None = None) -> Parser:
+    """The parser for a document: claimed content type first, confirmed by sniffing; else sniff."""
+    parsers = sorted((registry or PARSERS).values(), key=lambda p: p.priority)
+    claimed = [p for p in parsers if p.claims(doc)]
+    for parser in claimed:
+        if parser.can_parse(doc):
+            return parser
+    # A missing or wrong content type is common (agencies send XML as text/plain), so sniff all.
+    for parser in parsers:
+        if parser not in claimed and parser.can_parse(doc):
+            return parser
+    raise UnsupportedFormat(
+        f"no parser recognises this document (content type {doc.media_type or 'missing'!r})"
+    )

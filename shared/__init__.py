@@ -1,0 +1,1 @@
+"""Contract shared by every newswire service: topics, ids, events, settings, DLQ, metrics."""

@@ -1,0 +1,247 @@
+"""Versioned, frozen event models that travel between the services."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+EVENT_VERSION = 1
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now; every timestamp in the contract is aware."""
+    return datetime.now(UTC)
+
+
+# ---------------------------------------------------------------------------- raw
+
+
+class RawArticle(_Frozen):
+    """What ingest publishes to news.raw: the original bytes plus where they came from.
+
+    On the wire the value is the payload bytes untouched and the other fields ride in
+    headers (see shared.envelope), so agencies can produce to news.raw directly.
+    """
+
+    event_version: Literal[1] = EVENT_VERSION
+    id: str = Field(min_length=1, max_length=512)
+    source: str = Field(min_length=1, max_length=128)
+    received_at: AwareDatetime
+    content_type: str = Field(default="application/octet-stream", max_length=256)
+    payload: bytes
+    url: str | None = Field(default=None, max_length=4096)
+    trace_id: str = Field(min_length=1, max_length=128)
+
+
+# ---------------------------------------------------------------------- canonical
+
+
+class Person(_Frozen):
+    name: str
+    role: str | None = None
+
+
+class Image(_Frozen):
+    url: str | None = None
+    caption: str | None = None
+    credit: str | None = None
+    alt: str | None = None
+
+
+class BodyBlock(_Frozen):
+    """One block of the body in reading order: a paragraph or a subhead."""
+
+    kind: Literal["paragraph", "subhead"]
+    text: str
+
+
+class RelatedLink(_Frozen):
+    """A link the source itself gives ("Mehr entdecken"), resolved later to a stored id."""
+
+    headline: str
+    kicker: str | None = None
+    url: str | None = None
+    resolved_id: str | None = None
+
+
+Origin = Literal["source", "machine"]
+
+
+class Subject(_Frozen):
+    """A classification: IPTC Media Topic (scheme 'medtop') or another vocabulary."""
+
+    qcode: str
+    name: str | None = None
+    scheme: str = "medtop"
+    origin: Origin = "source"
+    confidence: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
+    relevance: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
+
+
+PubStatus = Literal["usable", "withheld", "canceled"]
+Signal = Literal["update", "correction", "cancel", "embargo"]
+
+
+class CanonicalArticle(_Frozen):
+    """One article in one shape, whatever format it arrived in; ninjs 2.2 is an export of it."""
+
+    event_version: Literal[1] = EVENT_VERSION
+    id: str = Field(min_length=1, max_length=512)
+    uri: str
+    version: int = Field(default=1, ge=1)
+    source: str
+    format: str = Field(description="name of the parser that produced it")
+    type: Literal["text", "picture", "video", "audio", "graphic", "composite"] = "text"
+    pubstatus: PubStatus = "usable"
+    signals: tuple[Signal, ...] = ()
+    language: str | None = None
+    url: str | None = None
+    headline: str
+    kicker: str | None = None
+    subheadline: str | None = None
+    teaser: str | None = None
+    key_points: tuple[str, ...] = ()
+    byline: tuple[Person, ...] = ()
+    body: tuple[BodyBlock, ...] = ()
+    body_html: str = ""
+    images: tuple[Image, ...] = ()
+    sources: tuple[str, ...] = ()
+    ai_assisted: bool = False
+    ai_disclosure: str | None = None
+    related: tuple[RelatedLink, ...] = ()
+    subjects: tuple[Subject, ...] = ()
+    keywords: tuple[str, ...] = ()
+    genre: str | None = None
+    located: str | None = None
+    copyright: str | None = None
+    first_created: AwareDatetime | None = None
+    version_created: AwareDatetime | None = None
+    embargoed_until: AwareDatetime | None = None
+    mentioned_dates: tuple[str, ...] = Field(
+        default=(), description="ISO dates the text refers to, resolved against the document date"
+    )
+    word_count: int = 0
+    char_count: int = 0
+    content_hash: str = ""
+    original_id: str | None = None
+    extra: dict[str, Any] = Field(
+        default_factory=dict, description="vendor fields with no slot here, kept losslessly"
+    )
+    received_at: AwareDatetime | None = None
+    trace_id: str | None = None
+
+    @field_validator("extra")
+    @classmethod
+    def _no_operator_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
+        # '$' and '.' keys would be read as operators/paths by MongoDB; parsers must
+        # neutralise them (shared.sanitize.safe_keys) before they get here.
+        _assert_safe_keys(value)
+        return value
+
+    @property
+    def body_text(self) -> str:
+        return "\n\n".join(block.text for block in self.body)
+
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        return tuple(b.text for b in self.body if b.kind == "paragraph")
+
+    @property
+    def subheads(self) -> tuple[str, ...]:
+        return tuple(b.text for b in self.body if b.kind == "subhead")
+
+
+def _assert_safe_keys(value: Any) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str) or key.startswith("$") or "." in key or "\x00" in key:
+                raise ValueError(f"unsafe key in extra: {key!r}")
+            _assert_safe_keys(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _assert_safe_keys(item)
+
+
+def text_stats(body: tuple[BodyBlock, ...], headline: str, teaser: str | None) -> dict[str, Any]:
+    """Word/char counts over the body and a content hash over what a reader sees."""
+    text = "\n".join(b.text for b in body)
+    seen = "\n".join([headline, teaser or "", text])
+    return {
+        "word_count": len(text.split()),
+        "char_count": len(text),
+        "content_hash": "sha256:" + hashlib.sha256(seen.encode("utf-8")).hexdigest(),
+    }
+
+
+# ----------------------------------------------------------------------- enriched
+
+
+class LanguageGuess(_Frozen):
+    code: str
+    confidence: Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Keyphrase(_Frozen):
+    text: str
+    score: float
+
+
+EntityType = Literal["PER", "ORG", "LOC", "MISC"]
+
+
+class Entity(_Frozen):
+    canonical: str
+    type: EntityType
+    mentions: int = Field(ge=1)
+    surface_forms: tuple[str, ...] = ()
+
+
+class RelatedArticle(_Frozen):
+    id: str
+    score: float
+    reasons: tuple[str, ...]
+
+
+class Enrichment(_Frozen):
+    language: LanguageGuess | None = None
+    subjects: tuple[Subject, ...] = ()
+    keyphrases: tuple[Keyphrase, ...] = ()
+    entities: tuple[Entity, ...] = ()
+    story_id: str | None = None
+    related: tuple[RelatedArticle, ...] = ()
+    duplicate_of: str | None = None
+    enricher: str = Field(description="name and version of the enricher pipeline")
+    enriched_at: AwareDatetime = Field(default_factory=utcnow)
+
+
+class EnrichedArticle(_Frozen):
+    event_version: Literal[1] = EVENT_VERSION
+    article: CanonicalArticle
+    enrichment: Enrichment
+
+    @property
+    def id(self) -> str:
+        return self.article.id
+
+    @property
+    def version(self) -> int:
+        return self.article.version
+
+
+class StoryUpdate(_Frozen):
+    """Published to news.story when a story gains an article."""
+
+    event_version: Literal[1] = EVENT_VERSION
+    story_id: str
+    article_id: str
+    article_version: int
+    headline: str
+    size: int = Field(ge=1)
+    updated_at: AwareDatetime = Field(default_factory=utcnow)

@@ -1,0 +1,180 @@
+"""Service plumbing every composition root uses: broker, topics, DLQ publishing, HTTP routes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+import uvicorn
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream.asgi import AsgiFastStream
+from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.security import SASLPlaintext, SASLScram256, SASLScram512
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shared import topics
+from shared.dlq import DeadLetter, Origin
+from shared.metrics import ServiceMetrics
+from shared.settings import CommonSettings
+
+log = logging.getLogger("newswire.runtime")
+
+ReadyCheck = Callable[[], Awaitable[bool]]
+ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+
+
+def _security(common: CommonSettings) -> Any:
+    if not common.kafka_sasl_mechanism or common.kafka_sasl_password is None:
+        return None
+    user = common.kafka_sasl_username or ""
+    password = common.kafka_sasl_password.get_secret_value()
+    use_ssl = common.kafka_security_protocol.upper() == "SASL_SSL"
+    kinds = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
+    kind = kinds[common.kafka_sasl_mechanism.upper()]
+    return kind(username=user, password=password, use_ssl=use_ssl)
+
+
+def make_broker(
+    common: CommonSettings, service: str, metrics: ServiceMetrics, **extra: Any
+) -> KafkaBroker:
+    """Idempotent producer with acks=all: a 'sent' article is on every in-sync replica."""
+    return KafkaBroker(
+        common.kafka_bootstrap,
+        client_id=f"newswire-{service}",
+        acks="all",
+        enable_idempotence=True,
+        security=_security(common),
+        middlewares=[
+            KafkaPrometheusMiddleware(registry=metrics.registry, app_name=service),
+        ],
+        logger=logging.getLogger(f"newswire.{service}.broker"),
+        **extra,
+    )
+
+
+async def ensure_topics(
+    bootstrap: str, names: Iterable[str], partitions: int = 3, security: Any = None
+) -> None:
+    """Create topics up front so consumers never race auto-creation; existing ones are kept."""
+    kwargs: dict[str, Any] = {"bootstrap_servers": bootstrap}
+    if security is not None:
+        kwargs.update(security_protocol="SASL_PLAINTEXT")
+    admin = AIOKafkaAdminClient(**kwargs)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [n for n in dict.fromkeys(names) if n not in existing]
+        if missing:
+            new = [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in missing]
+            try:
+                await admin.create_topics(new)
+            except TopicAlreadyExistsError:
+                pass  # another service created them between list and create
+    finally:
+        await admin.close()
+
+
+async def publish_dead_letter(broker: KafkaBroker, letter: DeadLetter, metrics: ServiceMetrics,
+                              stage: str) -> None:
+    """Awaited send: the source offset is committed only after the DLQ holds the record."""
+    await broker.publish(letter.value, topics.DLQ, key=letter.key, headers=letter.headers)
+    metrics.failed(stage, letter.reason)
+    log.warning(
+        "dead-lettered record",
+        extra={"reason": letter.reason, "stage": stage,
+               "error": letter.headers.get("__connect.errors.exception.message")},
+    )
+
+
+def header_map(raw_headers: Iterable[tuple[str, bytes]] | None) -> dict[str, str]:
+    return {k: v.decode("utf-8", errors="replace") for k, v in (raw_headers or ())}
+
+
+class Timer:
+    """Context manager that observes elapsed seconds into a histogram child."""
+
+    def __init__(self, metrics: ServiceMetrics, stage: str) -> None:
+        self._child = metrics.processing.labels(metrics.service, stage)
+        self._start = 0.0
+
+    def __enter__(self) -> Timer:
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._child.observe(time.perf_counter() - self._start)
+
+
+async def _send(send: Any, status: int, body: bytes, content_type: str) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", content_type.encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def json_route(status: int, payload: Mapping[str, Any]) -> tuple[int, bytes]:
+    return status, json.dumps(payload).encode()
+
+
+def ops_routes(
+    service: str, metrics: ServiceMetrics, checks: Mapping[str, ReadyCheck]
+) -> list[tuple[str, ASGIApp]]:
+    """/metrics, /healthz (process alive) and /readyz (every dependency answers)."""
+
+    async def metrics_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await _send(send, 200, generate_latest(metrics.registry), CONTENT_TYPE_LATEST)
+
+    async def healthz(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await _send(send, 200, b'{"status":"ok"}', "application/json")
+
+    async def readyz(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        results: dict[str, bool] = {}
+        for name, check in checks.items():
+            try:
+                results[name] = await asyncio.wait_for(check(), timeout=3)
+            except Exception:  # noqa: BLE001 - any failure of a dependency means not ready
+                results[name] = False
+        ready = all(results.values())
+        metrics.ready.labels(service).set(1 if ready else 0)
+        body = json.dumps({"ready": ready, "checks": results}).encode()
+        await _send(send, 200 if ready else 503, body, "application/json")
+
+    return [("/metrics", metrics_app), ("/healthz", healthz), ("/readyz", readyz)]
+
+
+def broker_check(broker: KafkaBroker) -> ReadyCheck:
+    async def check() -> bool:
+        return bool(await broker.ping(timeout=2))
+
+    return check
+
+
+def serve(app: AsgiFastStream, host: str, port: int) -> None:
+    """Run one service: uvicorn drives the ASGI app, whose lifespan starts the broker."""
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, lifespan="on")
+
+
+async def raw_body(msg: Any) -> bytes:
+    """Subscriber decoder that hands over the bytes untouched.
+
+    FastStream would otherwise decode by content type before our code runs, and a decode
+    error there would nack-loop the partition instead of reaching the DLQ.
+    """
+    return bytes(msg.body)
+
+
+def origin_of(msg: Any) -> Origin:
+    """DLQ context of one consumed record (FastStream KafkaMessage)."""
+    record = msg.raw_message
+    return Origin(
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key,
+        headers=header_map(record.headers),
+    )

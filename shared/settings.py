@@ -1,0 +1,33 @@
+"""Settings common to every service; each service adds its own class with its own env prefix."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    """Connection settings every service shares (env prefix NEWSWIRE_)."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_", extra="ignore")
+
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    # The Mongo URL may carry credentials, so it is a secret and never logged.
+    mongo_url: SecretStr = SecretStr("mongodb://127.0.0.1:27117")
+    mongo_db: str = "newswire"
+    http_host: str = "127.0.0.1"
+    log_level: str = "INFO"
+    log_json: bool = True
+    topic_partitions: int = Field(default=3, ge=1)
+
+
+def mongo_url_for_log(url: SecretStr) -> str:
+    """The Mongo URL without credentials, for logs."""
+    raw = url.get_secret_value()
+    scheme, _, rest = raw.partition("://")
+    host = rest.rsplit("@", 1)[-1]
+    return f"{scheme}://{host}"

@@ -1,0 +1,26 @@
+"""The only place Kafka topic names are spelled out."""
+
+from __future__ import annotations
+
+import re
+
+RAW = "news.raw"
+CANONICAL = "news.canonical"
+ENRICHED = "news.enriched"
+STORY = "news.story"
+DLQ = "news.dlq"
+
+# Per top-level IPTC Media Topic streams: consumers subscribe only to what they need.
+ENRICHED_TOPIC_PREFIX = f"{ENRICHED}."
+
+ALL_CORE = (RAW, CANONICAL, ENRICHED, STORY, DLQ)
+
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+
+
+def enriched_for_topic(top_level_name: str) -> str:
+    """Topic name for one top-level Media Topic, e.g. 'politics' -> 'news.enriched.politics'."""
+    slug = _SLUG_RE.sub("-", top_level_name.lower()).strip("-")
+    if not slug:
+        raise ValueError("top-level topic name has no usable characters")
+    return f"{ENRICHED_TOPIC_PREFIX}{slug}"

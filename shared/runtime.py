@@ -58,20 +58,27 @@ def make_broker(
     )
 
 
+# news.raw carries whole documents; the broker's 1 MiB default record limit is too small.
+RAW_TOPIC_CONFIG = {"max.message.bytes": str(8 * 1024 * 1024)}
+
+
 async def ensure_topics(
-    bootstrap: str, names: Iterable[str], partitions: int = 3, security: Any = None
+    bootstrap: str, names: Iterable[str], partitions: int = 3,
+    configs: Mapping[str, Mapping[str, str]] | None = None,
 ) -> None:
     """Create topics up front so consumers never race auto-creation; existing ones are kept."""
     kwargs: dict[str, Any] = {"bootstrap_servers": bootstrap}
-    if security is not None:
-        kwargs.update(security_protocol="SASL_PLAINTEXT")
     admin = AIOKafkaAdminClient(**kwargs)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [n for n in dict.fromkeys(names) if n not in existing]
         if missing:
-            new = [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in missing]
+            new = [
+                NewTopic(n, num_partitions=partitions, replication_factor=1,
+                         topic_configs=dict((configs or {}).get(n, {})))
+                for n in missing
+            ]
             try:
                 await admin.create_topics(new)
             except TopicAlreadyExistsError:
@@ -81,9 +88,9 @@ async def ensure_topics(
 
 
 async def publish_dead_letter(broker: KafkaBroker, letter: DeadLetter, metrics: ServiceMetrics,
-                              stage: str) -> None:
+                              stage: str, topic: str = topics.DLQ) -> None:
     """Awaited send: the source offset is committed only after the DLQ holds the record."""
-    await broker.publish(letter.value, topics.DLQ, key=letter.key, headers=letter.headers)
+    await broker.publish(letter.value, topic, key=letter.key, headers=letter.headers)
     metrics.failed(stage, letter.reason)
     log.warning(
         "dead-lettered record",

@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import re
 
-RAW = "news.raw"
-CANONICAL = "news.canonical"
-ENRICHED = "news.enriched"
-STORY = "news.story"
-DLQ = "news.dlq"
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TopicSettings(BaseSettings):
+    """An optional namespace in front of every topic (env NEWSWIRE_TOPIC_NAMESPACE).
+
+    It lets a test session or a staging tenant share one cluster without sharing data.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_TOPIC_", extra="ignore")
+
+    namespace: str = ""
+
+
+_NS = TopicSettings().namespace
+
+RAW = f"{_NS}news.raw"
+CANONICAL = f"{_NS}news.canonical"
+ENRICHED = f"{_NS}news.enriched"
+STORY = f"{_NS}news.story"
+DLQ = f"{_NS}news.dlq"
 
 # Per top-level IPTC Media Topic streams: consumers subscribe only to what they need.
 ENRICHED_TOPIC_PREFIX = f"{ENRICHED}."

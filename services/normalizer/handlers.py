@@ -22,8 +22,10 @@ STAGE = "normalize"
 
 
 class NormalizerHandler:
-    def __init__(self, broker: KafkaBroker, metrics: ServiceMetrics, max_bytes: int) -> None:
+    def __init__(self, broker: KafkaBroker, metrics: ServiceMetrics, max_bytes: int, *,
+                 out_topic: str = topics.CANONICAL, dlq_topic: str = topics.DLQ) -> None:
         self.broker, self.metrics, self.max_bytes = broker, metrics, max_bytes
+        self.out_topic, self.dlq_topic = out_topic, dlq_topic
 
     async def handle(self, value: bytes, origin: Origin) -> list[CanonicalArticle]:
         with Timer(self.metrics, STAGE):
@@ -47,11 +49,11 @@ class NormalizerHandler:
             age = (utcnow() - article.received_at).total_seconds()
             self.metrics.end_to_end.labels(self.metrics.service, STAGE).observe(max(age, 0.0))
         await self.broker.publish(
-            article.model_dump_json().encode(), topics.CANONICAL, key=article.id.encode(),
+            article.model_dump_json().encode(), self.out_topic, key=article.id.encode(),
             headers={"content-type": "application/json", "nw-trace-id": article.trace_id or ""},
         )
 
     async def _dead_letter(self, value: bytes, origin: Origin, exc: Exception, reason: str) -> None:
         letter = dead_letter(value=value, origin=origin, service="normalizer", stage=STAGE,
                              handler=type(self).__qualname__, reason=reason, exc=exc)
-        await publish_dead_letter(self.broker, letter, self.metrics, STAGE)
+        await publish_dead_letter(self.broker, letter, self.metrics, STAGE, self.dlq_topic)

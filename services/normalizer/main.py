@@ -10,7 +10,7 @@ from faststream.kafka.annotations import KafkaMessage
 from shared import topics
 from shared.logs import configure
 from shared.metrics import ServiceMetrics
-from shared.runtime import broker_check, ensure_topics, make_broker, ops_routes, origin_of, raw_body
+from shared.runtime import RAW_TOPIC_CONFIG, broker_check, ensure_topics, make_broker, ops_routes, origin_of, raw_body
 
 from .config import NormalizerSettings
 from .handlers import NormalizerHandler
@@ -36,7 +36,8 @@ def build_app(settings: NormalizerSettings | None = None) -> tuple[AsgiFastStrea
 
     async def create_topics() -> None:
         await ensure_topics(settings.common.kafka_bootstrap, [topics.RAW, topics.CANONICAL,
-                            topics.DLQ], settings.common.topic_partitions)
+                            topics.DLQ], settings.common.topic_partitions,
+                            {topics.RAW: RAW_TOPIC_CONFIG})
 
     app = AsgiFastStream(
         broker,

@@ -3,14 +3,36 @@
 from __future__ import annotations
 
 import html
+import json
+import re
+import threading
 from collections.abc import Iterable
+from datetime import UTC, datetime, tzinfo
+from email.utils import parsedate_to_datetime
 from typing import Any
 
-from shared.events import BodyBlock, CanonicalArticle, text_stats
+from dateutil import parser as dateutil_parser
+from lxml import etree
+from lxml import html as lxml_html
+
+from shared.events import BodyBlock, CanonicalArticle, PubStatus, Signal, Subject, text_stats
 from shared.ids import article_id
 from shared.sanitize import clean_html, clean_text, safe_keys
 
-from .base import EmptyDocument, ParseInput
+from ..dates import mentioned_dates
+from .base import EmptyDocument, HostileInput, ParseError, ParseInput
+
+# A DOCTYPE internal subset that declares entities: the vehicle of billion-laughs and XXE.
+_ENTITY_DECL_RE = re.compile(r"<!DOCTYPE[^\[>]*\[[^\]]*<!ENTITY", re.IGNORECASE | re.DOTALL)
+_COMPACT_DT_RE = re.compile(
+    r"^(\d{4})(\d{2})(\d{2})T?(\d{2})(\d{2})(\d{2})?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$"
+)
+_SUBJECT_CODE_RE = re.compile(r"^\d{8}$")
+MEDTOP_NAMES = frozenset({"medtop", "mediatopic"})
+# Text scanned for mentioned dates is capped: a date deep in a 1 MB body is not worth the time.
+_DATE_SCAN_CHARS = 20_000
+
+_local = threading.local()
 
 
 def blocks_to_html(blocks: Iterable[BodyBlock]) -> str:
@@ -24,6 +46,269 @@ def blocks_to_html(blocks: Iterable[BodyBlock]) -> str:
 def paragraphs(texts: Iterable[str]) -> tuple[BodyBlock, ...]:
     cleaned = (clean_text(t) for t in texts)
     return tuple(BodyBlock(kind="paragraph", text=t) for t in cleaned if t)
+
+
+# ------------------------------------------------------------------------------ XML
+
+
+def _xml_parser() -> etree.XMLParser:
+    # lxml parsers must not be shared between threads; one hardened parser per thread.
+    parser: etree.XMLParser | None = getattr(_local, "xml_parser", None)
+    if parser is None:
+        parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
+            dtd_validation=False, remove_comments=True, remove_pis=True, collect_ids=False,
+        )
+        _local.xml_parser = parser
+    return parser
+
+
+def reject_entity_declarations(text: str) -> None:
+    if _ENTITY_DECL_RE.search(text[:65536]):
+        raise HostileInput("DOCTYPE declares entities (entity expansion / external entities)")
+
+
+def parse_xml(doc: ParseInput) -> etree._Element:
+    """Root element of an XML payload, parsed with entities, DTDs and network refused."""
+    payload = doc.payload
+    head = doc.head(65536)
+    reject_entity_declarations(head)
+    declared = doc.charset
+    if declared and not payload.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        # The envelope's charset beats a missing or wrong XML declaration: re-encode as UTF-8.
+        text = doc.text()
+        payload = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1).encode("utf-8")
+    try:
+        root = etree.fromstring(payload, _xml_parser())
+    except etree.XMLSyntaxError as exc:
+        if "encoding" in str(exc).lower() or "bytes" in str(exc).lower():
+            # A wrong encoding declaration: fall back to our own decoding.
+            text = re.sub(r"^\s*<\?xml[^>]*\?>", "", doc.text(), count=1)
+            try:
+                root = etree.fromstring(text.encode("utf-8"), _xml_parser())
+            except etree.XMLSyntaxError as exc2:
+                raise ParseError(f"malformed XML: {exc2}") from exc2
+        else:
+            raise ParseError(f"malformed XML: {exc}") from exc
+    except (ValueError, TypeError) as exc:
+        raise ParseError(f"unreadable XML: {exc}") from exc
+    if root is None:
+        raise EmptyDocument("XML document has no root element")
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        raise HostileInput("DOCTYPE declares entities (entity expansion / external entities)")
+    return root
+
+
+def local(el: etree._Element) -> str:
+    tag = el.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1]
+
+
+def text_of(el: etree._Element | None) -> str:
+    if el is None:
+        return ""
+    return clean_text("".join(el.itertext()))
+
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "hl1", "hl2", "subhead"})
+_PARAGRAPHS = frozenset({"p", "li", "blockquote", "pre", "dd", "dt", "tr", "bq", "nitf-table"})
+_SKIP = frozenset({
+    "script", "style", "media", "figure", "figcaption", "img", "noscript", "iframe", "form",
+    "aside", "nav", "header", "footer", "button", "object", "embed", "svg", "head",
+})
+
+
+def element_blocks(root: etree._Element, *, max_blocks: int = 5000) -> tuple[BodyBlock, ...]:
+    """Paragraphs and subheads of an XHTML/NITF/HTML element, in reading order."""
+    out: list[BodyBlock] = []
+
+    def walk(el: etree._Element) -> None:
+        for child in el:
+            if len(out) >= max_blocks:
+                return
+            name = local(child).lower()
+            if not name or name in _SKIP:
+                continue
+            if name in _HEADINGS:
+                text = text_of(child)
+                if text:
+                    out.append(BodyBlock(kind="subhead", text=text))
+            elif name in _PARAGRAPHS:
+                if name == "li" and any(local(c).lower() in {"ul", "ol"} for c in child):
+                    walk(child)
+                    continue
+                sep = " | " if name == "tr" else ""
+                cells = (
+                    [text_of(c) for c in child] if name == "tr" else ["".join(child.itertext())]
+                )
+                text = clean_text(sep.join(c for c in cells if c))
+                if text:
+                    out.append(BodyBlock(kind="paragraph", text=text))
+            else:
+                lead = clean_text(child.text or "") if name in {"div", "section"} else ""
+                if lead:
+                    out.append(BodyBlock(kind="paragraph", text=lead))
+                walk(child)
+
+    walk(root)
+    return tuple(out)
+
+
+def html_fragment(markup: str) -> etree._Element | None:
+    """An HTML snippet as an element tree; None when there is nothing to parse."""
+    if not markup or not markup.strip():
+        return None
+    try:
+        return lxml_html.fragment_fromstring(markup, create_parent="div")
+    except (etree.ParserError, ValueError, TypeError):
+        return None
+
+
+def html_blocks(markup: str | None) -> tuple[BodyBlock, ...]:
+    root = html_fragment(markup or "")
+    if root is None:
+        return ()
+    blocks = element_blocks(root)
+    if not blocks:
+        # Bare text with no block markup is one paragraph per line.
+        return paragraphs("".join(root.itertext()).splitlines())
+    return blocks
+
+
+# ----------------------------------------------------------------------------- JSON
+
+
+def _no_constant(_name: str) -> None:
+    # NaN and Infinity are not JSON; they would make every later export invalid.
+    return None
+
+
+def parse_json(doc: ParseInput) -> Any:
+    """The payload as JSON with '$' and '.' keys neutralised; typed errors on bad input."""
+    try:
+        value = json.loads(doc.text(), parse_constant=_no_constant)
+    except RecursionError as exc:
+        raise HostileInput("JSON nesting too deep") from exc
+    except ValueError as exc:
+        raise ParseError(f"malformed JSON: {exc}") from exc
+    return safe_keys(value)
+
+
+def looks_like_json(doc: ParseInput) -> bool:
+    return doc.head(64).startswith(("{", "["))
+
+
+# ---------------------------------------------------------------------------- values
+
+
+def parse_datetime(value: Any, default_tz: tzinfo = UTC) -> datetime | None:
+    """An aware datetime from ISO 8601, compact ISO, RFC 822 or free text; naive -> default_tz."""
+    if isinstance(value, datetime):
+        result = value
+    elif not isinstance(value, str) or not value.strip() or len(value) > 64:
+        return None
+    else:
+        result_or_none = _parse_dt_text(value.strip())
+        if result_or_none is None:
+            return None
+        result = result_or_none
+    if result.tzinfo is None or result.utcoffset() is None:
+        result = result.replace(tzinfo=default_tz)
+    try:
+        result.astimezone(UTC)  # offsets that push the year out of range fail here
+    except (OverflowError, ValueError):
+        return None
+    return result
+
+
+def _parse_dt_text(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        pass
+    if match := _COMPACT_DT_RE.match(text):
+        y, mo, d, h, mi, s, tz = match.groups()
+        offset = "+00:00" if tz in (None, "Z") else f"{tz[:3]}:{tz[-2:]}"
+        iso = f"{y}-{mo}-{d}T{h}:{mi}:{s or '00'}{offset if tz else ''}"
+        try:
+            return datetime.fromisoformat(iso)
+        except ValueError:
+            return None
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        pass
+    try:
+        return dateutil_parser.parse(text)
+    except (ValueError, OverflowError, TypeError, ArithmeticError):
+        return None
+
+
+def as_version(value: Any) -> int:
+    """A source's version as a positive int; anything unreadable is version 1."""
+    if isinstance(value, bool):
+        return 1
+    if isinstance(value, int | float):
+        number = int(value) if value == value and abs(value) < 1e12 else 1
+    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 12:
+        number = int(value.strip())
+    else:
+        return 1
+    return max(number, 1)
+
+
+def pubstatus(value: Any) -> PubStatus:
+    """'stat:canceled', 'Canceled', 'cancelled', 'withheld' … -> the contract's pubstatus."""
+    text = str(value or "").lower().rsplit(":", 1)[-1].strip()
+    if text in {"canceled", "cancelled", "kill", "killed", "withdrawn", "deleted"}:
+        return "canceled"
+    if text in {"withheld", "embargoed"}:
+        return "withheld"
+    return "usable"
+
+
+def status_signals(status: PubStatus, *extra: Signal | None) -> tuple[Signal, ...]:
+    found: list[Signal] = [s for s in extra if s]
+    if status == "canceled":
+        found.append("cancel")
+    return tuple(dict.fromkeys(found))
+
+
+def subject(qcode: str, name: str | None = None, *, relevance: float = 1.0) -> Subject | None:
+    """A Subject from a qcode ('medtop:…', 'subj:…') or a bare 8-digit IPTC subject code."""
+    qcode = clean_text(qcode)
+    if not qcode:
+        return None
+    if _SUBJECT_CODE_RE.match(qcode):
+        qcode = f"subj:{qcode}"
+    scheme = qcode.split(":", 1)[0].lower() if ":" in qcode else "literal"
+    if scheme in MEDTOP_NAMES:
+        scheme = "medtop"
+        qcode = "medtop:" + qcode.split(":", 1)[1]
+    return Subject(
+        qcode=qcode, name=clean_text(name) if name else None, scheme=scheme, origin="source",
+        relevance=min(max(relevance, 0.0), 1.0),
+    )
+
+
+def dedupe_subjects(items: Iterable[Subject | None]) -> tuple[Subject, ...]:
+    seen: dict[str, Subject] = {}
+    for item in items:
+        if item is not None and item.qcode not in seen:
+            seen[item.qcode] = item
+    return tuple(seen.values())
+
+
+def str_or_none(value: Any) -> str | None:
+    if isinstance(value, str):
+        return clean_text(value) or None
+    return None
+
+
+# --------------------------------------------------------------------------- article
 
 
 def build_article(
@@ -41,6 +326,7 @@ def build_article(
     """Fill id, uri, stats, sanitised HTML and provenance; parsers give only what they read."""
     headline = clean_text(headline or "")
     teaser = clean_text(teaser) if teaser else None
+    guid = clean_text(guid) if guid else None
     if not headline:
         # A wire item without a headline still deserves a label: its first words.
         first = body[0].text if body else (teaser or "")
@@ -50,7 +336,13 @@ def build_article(
     url = fields.pop("url", None) or doc.url
     stable_id = article_id(doc.source, guid=guid, url=url, headline=headline)
     uri = fields.pop("uri", None) or (guid if guid and ":" in guid else None) or url or stable_id
-    rendered = clean_html(body_html) if body_html is not None else blocks_to_html(body)
+    rendered = clean_html(body_html) if body_html else blocks_to_html(body)
+    if "mentioned_dates" not in fields:
+        reference = (
+            fields.get("version_created") or fields.get("first_created") or doc.received_at
+        )
+        scan = "\n".join([teaser or "", *(b.text for b in body)])[:_DATE_SCAN_CHARS]
+        fields["mentioned_dates"] = mentioned_dates(scan, reference)
     return CanonicalArticle(
         id=stable_id,
         uri=uri,
@@ -64,7 +356,7 @@ def build_article(
         extra=safe_keys(extra or {}),
         received_at=doc.received_at,
         trace_id=doc.trace_id,
-        original_id=guid,
+        original_id=fields.pop("original_id", None) or guid,
         **text_stats(body, headline, teaser),
         **fields,
     )

@@ -37,8 +37,9 @@ AI_RE = re.compile(
     r"|(erstellt|generiert).{0,60}(Künstliche[rn]? Intelligenz|\bKI\b)",
     re.IGNORECASE,
 )
-_SENTENCE_END_RE = re.compile(r"[.!?…][\"“”»«')\]]*(\s|$)")
-_SUBHEAD_END = (".", "!", "?", ":", ";", ",", "…", '"', "“", "”", "»")
+# A sentence end is not the dot of an ordinal ("16. März") or of a one-letter abbreviation.
+_SENTENCE_END_RE = re.compile(r"(?<!\d)(?<!\b\w)[.!?…][\"“”»«')\]]*(\s|$)")
+_SUBHEAD_END = (".", "!", ":", ";", ",", "…", '"', "“", "”", "»")
 # The byline is glued to the caption with no space: "…NachnameDie Gespräche…". The glue is a
 # lowercase letter directly followed by an uppercase one inside a word.
 _GLUE_RE = re.compile(r"(?<=[a-zäöüßéèáàóòúùçñ])(?=[A-ZÄÖÜ])")
@@ -87,11 +88,12 @@ def _sentences(line: str) -> int:
 
 
 def _is_subhead(line: str, following: str | None) -> bool:
-    """A short line without closing punctuation, followed by running text."""
+    """A short line without closing punctuation (a lone question may be one), before running text."""
     return (
         len(line) <= 100
         and len(line.split()) <= 12
         and not line.endswith(_SUBHEAD_END)
+        and _sentences(line) <= 1
         and following is not None
         and len(following) > len(line)
     )
@@ -125,7 +127,9 @@ class PageTextParser(Parser):
             raise ParseError("page text has no teaser and no body")
         updated = parse_german_timestamp(sections.updated) if sections.updated else None
         reference: datetime = updated or doc.received_at
-        text_for_dates = "\n".join([sections.teaser or "", *(b.text for b in sections.body)])
+        text_for_dates = "\n".join(
+            [sections.teaser or "", *sections.key_points, *(b.text for b in sections.body)]
+        )
         body = tuple(sections.body)
         image = (
             Image(caption=sections.caption, credit=sections.credit)

@@ -1,0 +1,1 @@
+"""Deployment helpers: local process launcher and the main-job runner."""

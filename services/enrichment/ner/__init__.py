@@ -1,0 +1,1 @@
+"""Named-entity recognition: tokenizer, CRF features, trained taggers and canonical names."""

@@ -1,0 +1,107 @@
+"""Readers for the shared NER corpora (CoNLL++, GermEval 2014, Europeana) as (words, tags)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+Sentence = tuple[list[str], list[str]]
+KEEP = frozenset({"PER", "ORG", "LOC"})
+
+
+def _norm_tag(tag: str) -> str:
+    """Keep PER/ORG/LOC (and MISC as MISC); GermEval 'deriv'/'part' and OTH are not entities here."""
+    if tag in {"O", ""} or "-" not in tag:
+        return "O"
+    prefix, kind = tag.split("-", 1)
+    if kind in {"OTH", "MISC"}:
+        return f"{prefix}-MISC"
+    return f"{prefix}-{kind}" if kind in KEEP else "O"
+
+
+def read_conll(path: Path) -> Iterator[Sentence]:
+    words: list[str] = []
+    tags: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("-DOCSTART-"):
+            if words:
+                yield words, tags
+            words, tags = [], []
+            continue
+        parts = line.split()
+        words.append(parts[0])
+        tags.append(_norm_tag(parts[-1]))
+    if words:
+        yield words, tags
+
+
+def read_germeval(path: Path) -> Iterator[Sentence]:
+    words: list[str] = []
+    tags: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            continue
+        if not line.strip():
+            if words:
+                yield words, tags
+            words, tags = [], []
+            continue
+        parts = line.split("\t")
+        words.append(parts[1])
+        tags.append(_norm_tag(parts[2]))
+    if words:
+        yield words, tags
+
+
+def read_europeana(path: Path, max_len: int = 60) -> Iterator[Sentence]:
+    """One token per line, no sentence breaks: cut after sentence-final punctuation."""
+    words: list[str] = []
+    tags: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        parts = line.rsplit(" ", 1)
+        if len(parts) != 2:
+            continue
+        word = parts[0].split("/")[0] or parts[0]
+        words.append(word)
+        tags.append(_norm_tag(parts[1].strip()))
+        if (word in {".", "!", "?"} and len(words) > 3) or len(words) >= max_len:
+            yield words, _fix_iob(tags)
+            words, tags = [], []
+    if words:
+        yield words, _fix_iob(tags)
+
+
+def _fix_iob(tags: list[str]) -> list[str]:
+    """An I- tag after O starts an entity (IOB1 style in some files)."""
+    out = []
+    prev = "O"
+    for t in tags:
+        if t.startswith("I-") and (prev == "O" or prev[2:] != t[2:]):
+            t = "B-" + t[2:]
+        out.append(t)
+        prev = t
+    return out
+
+
+def spans(tags: list[str]) -> set[tuple[int, int, str]]:
+    """Entity spans (start, end exclusive, type) from BIO tags."""
+    out: set[tuple[int, int, str]] = set()
+    start, kind = -1, ""
+    for i, t in enumerate([*tags, "O"]):
+        if t.startswith("I-") and kind == t[2:]:
+            continue
+        if kind:
+            out.add((start, i, kind))
+            kind = ""
+        if t.startswith(("B-", "I-")):
+            start, kind = i, t[2:]
+    return out
+
+
+def germeval_split(path: Path) -> tuple[list[Sentence], list[Sentence]]:
+    """Clean split of GermEval dev: first half may train, second half is only evaluated."""
+    sents = list(read_germeval(path))
+    half = len(sents) // 2
+    return sents[:half], sents[half:]

@@ -1,0 +1,104 @@
+"""CRF tagger over raw text: sentences in, entity spans with character offsets out."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pycrfsuite
+
+from .features import sent_features
+from .tokens import Token, sentences
+
+SUPPORTED = ("de", "en")
+
+
+class ModelMissingError(RuntimeError):
+    """The CRF model was not built; `python scripts/train_ner.py` builds it."""
+
+
+def default_model_dir() -> Path:
+    """Models live outside the repo (a cache), built by scripts/train_ner.py."""
+    explicit = os.environ.get("NEWSWIRE_ENRICHMENT_MODEL_DIR")
+    if explicit:
+        return Path(explicit)
+    cache = os.environ.get("NEWSWIRE_CACHE") or str(Path.home() / ".cache" / "newswire")
+    return Path(cache) / "models"
+
+
+def model_path(model_dir: Path, lang: str) -> Path:
+    return model_dir / f"ner-{lang}.crfsuite"
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    type: str
+    text: str
+
+
+class CrfTagger:
+    """One pycrfsuite model; a Tagger object is not thread-safe, so each thread gets its own."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.exists():
+            raise ModelMissingError(f"NER model {path} missing: run `python scripts/train_ner.py`")
+        self.path = path
+        self._local = threading.local()
+
+    def _tagger(self) -> pycrfsuite.Tagger:
+        tagger = getattr(self._local, "tagger", None)
+        if tagger is None:
+            tagger = pycrfsuite.Tagger()
+            tagger.open(str(self.path))
+            self._local.tagger = tagger
+        return tagger
+
+    def tag_tokens(self, words: list[str]) -> list[str]:
+        return list(self._tagger().tag(sent_features(words)))
+
+    def spans(self, text: str) -> list[Span]:
+        out: list[Span] = []
+        for sent in sentences(text):
+            out += _assemble(text, sent, self.tag_tokens([t.text for t in sent]))
+        return out
+
+
+def _assemble(text: str, toks: list[Token], tags: list[str]) -> list[Span]:
+    out: list[Span] = []
+    start_i, kind = -1, ""
+    for i, tag in enumerate([*tags, "O"]):
+        if tag.startswith("I-") and tag[2:] == kind:
+            continue
+        if kind:
+            s, e = toks[start_i].start, toks[i - 1].end
+            out.append(Span(s, e, kind, text[s:e]))
+            kind = ""
+        if tag.startswith(("B-", "I-")):
+            start_i, kind = i, tag[2:]
+    return out
+
+
+class TaggerSet:
+    """Lazily opened taggers per language; unknown languages fall back to English capitalisation."""
+
+    def __init__(self, model_dir: Path | None = None) -> None:
+        self.model_dir = model_dir or default_model_dir()
+        self._taggers: dict[str, CrfTagger] = {}
+        self._lock = threading.Lock()
+
+    def for_lang(self, lang: str | None) -> CrfTagger:
+        # Romance languages capitalise names like English, so the English model is the
+        # closest fallback; German capitalises every noun and needs its own.
+        key = "de" if lang == "de" else "en"
+        with self._lock:
+            if key not in self._taggers:
+                self._taggers[key] = CrfTagger(model_path(self.model_dir, key))
+            return self._taggers[key]
+
+    def check(self) -> None:
+        for lang in SUPPORTED:
+            self.for_lang(lang)

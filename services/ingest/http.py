@@ -1,0 +1,83 @@
+"""POST /v1/articles: raw body in, 202 with the article id once Kafka has it."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import Any
+
+from shared.metrics import ServiceMetrics
+from shared.runtime import ASGIApp, Timer
+from shared.sanitize import PayloadTooLarge
+
+from .config import IngestSettings
+from .gateway import BadRequest, Publisher, envelope, publish_raw
+
+log = logging.getLogger("newswire.ingest")
+
+
+async def _reply(send: Any, status: int, payload: dict[str, Any]) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": json.dumps(payload).encode()})
+
+
+async def _read_body(receive: Any, limit: int) -> bytes:
+    chunks, size = [], 0
+    while True:
+        event = await receive()
+        chunk = event.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"payload exceeds the limit of {limit} bytes")
+        chunks.append(chunk)
+        if not event.get("more_body"):
+            return b"".join(chunks)
+
+
+def articles_endpoint(
+    publisher: Publisher, settings: IngestSettings, metrics: ServiceMetrics
+) -> ASGIApp:
+    token = settings.api_token.get_secret_value() if settings.api_token else None
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope.get("method") != "POST":
+            await _reply(send, 405, {"error": "use POST"})
+            return
+        headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if token and not hmac.compare_digest(headers.get("authorization", ""), f"Bearer {token}"):
+            await _reply(send, 401, {"error": "missing or wrong bearer token"})
+            return
+        query = _query(scope)
+        with Timer(metrics, "ingest_http"):
+            try:
+                body = await _read_body(receive, settings.max_payload_bytes)
+                raw = envelope(
+                    body, source=headers.get("x-newswire-source") or query.get("source", ""),
+                    content_type=headers.get("content-type"),
+                    url=headers.get("x-newswire-url") or query.get("url"),
+                    guid=headers.get("x-newswire-id") or query.get("id"),
+                    max_bytes=settings.max_payload_bytes,
+                )
+            except PayloadTooLarge as exc:
+                metrics.failed("ingest_http", "payload_too_large")
+                await _reply(send, 413, {"error": str(exc)})
+                return
+            except (BadRequest, ValueError) as exc:
+                metrics.failed("ingest_http", "bad_request")
+                await _reply(send, 400, {"error": str(exc)})
+                return
+            accepted = await publish_raw(publisher, raw)
+        metrics.ok("ingest_http")
+        log.info("accepted", extra={"id": accepted.id, "source": raw.source})
+        await _reply(send, 202, {"id": accepted.id, "topic": accepted.topic,
+                                 "trace_id": accepted.trace_id})
+
+    return app
+
+
+def _query(scope: dict[str, Any]) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))

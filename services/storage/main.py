@@ -1,0 +1,66 @@
+"""Composition root of storage: settings, Mongo repository, broker, batch subscriber, ASGI app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.asgi import AsgiFastStream
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from shared import topics
+from shared.logs import configure
+from shared.metrics import ServiceMetrics
+from shared.runtime import broker_check, ensure_topics, make_broker, ops_routes
+
+from .config import StorageSettings
+from .handlers import StorageHandler
+from .repository import MongoArticleRepository
+
+SERVICE = "storage"
+
+
+async def _records(msg: Any) -> list[Any]:
+    """Batch decoder: the raw ConsumerRecords, so each one can be validated (or dead-lettered)."""
+    raw = msg.raw_message
+    return list(raw) if isinstance(raw, tuple | list) else [raw]
+
+
+def build_app(settings: StorageSettings | None = None) -> tuple[AsgiFastStream, KafkaBroker]:
+    settings = settings or StorageSettings()
+    common = settings.common
+    configure(SERVICE, common.log_level, json_lines=common.log_json)
+    metrics = ServiceMetrics(SERVICE)
+    broker = make_broker(common, SERVICE, metrics)
+    repo, client = MongoArticleRepository.connect(
+        common.mongo_url.get_secret_value(), common.mongo_db,
+        settings.articles_collection, settings.versions_collection,
+    )
+    handler = StorageHandler(broker, repo, metrics, settings.retry_backoff_s)
+
+    # Offsets are committed only after bulk_write is acknowledged (ack after the handler
+    # returns); a database error raises, and NACK_ON_ERROR rewinds the batch for a retry.
+    @broker.subscriber(
+        topics.ENRICHED, group_id=settings.group_id, auto_offset_reset="earliest", batch=True,
+        max_records=settings.batch_max_records, batch_timeout_ms=settings.batch_timeout_ms,
+        ack_policy=AckPolicy.NACK_ON_ERROR, decoder=_records,
+    )
+    async def on_enriched(msg: KafkaMessage) -> None:
+        await handler.handle(await _records(msg))
+
+    async def startup() -> None:
+        await ensure_topics(common.kafka_bootstrap, [topics.ENRICHED, topics.DLQ],
+                            common.topic_partitions)
+        await repo.ensure_indexes()
+
+    async def shutdown() -> None:
+        await client.close()
+
+    async def mongo_ready() -> bool:
+        return await repo.ping()
+
+    routes = ops_routes(SERVICE, metrics, {"kafka": broker_check(broker), "mongo": mongo_ready})
+    app = AsgiFastStream(broker, asgi_routes=routes, on_startup=[startup],
+                         after_shutdown=[shutdown])
+    return app, broker

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,10 +36,15 @@ def _docker_answers() -> bool:
 def _local_scripts() -> Infra:
     script = ROOT / "deploy" / "local" / "infra.sh"
     for step in ("start", "wait"):
-        done = subprocess.run(["bash", str(script), step], capture_output=True, text=True,
-                              timeout=1800, check=False)
+        # Output goes to a file, not a pipe: the daemons the script starts would hold a pipe
+        # open and the read would never end.
+        with tempfile.TemporaryFile() as out:
+            done = subprocess.run(["bash", str(script), step], stdout=out, stderr=out,
+                                  timeout=1800, check=False)
+            out.seek(0)
+            text = out.read().decode(errors="replace")
         if done.returncode != 0:
-            pytest.fail(f"local infrastructure failed at '{step}':\n{done.stdout}\n{done.stderr}")
+            pytest.fail(f"local infrastructure failed at '{step}':\n{text}")
     env = subprocess.run(["bash", str(script), "env"], capture_output=True, text=True, check=True)
     values = dict(
         line.removeprefix("export ").split("=", 1) for line in env.stdout.splitlines() if "=" in line

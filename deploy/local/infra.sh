@@ -94,7 +94,9 @@ spawn() { # <pidfile> <logfile> <cmd...>
     local pidfile=$1 logfile=$2
     shift 2
     printf '\n==== %s start: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$logfile"
-    setsid "$@" </dev/null >>"$logfile" 2>&1 &
+    # 8>&- 9>&-: the daemon must not inherit our flock descriptors, or it
+    # would hold the start/stop lock for its whole lifetime.
+    setsid "$@" </dev/null >>"$logfile" 2>&1 8>&- 9>&- &
     echo $! >"$pidfile"
 }
 
@@ -534,7 +536,7 @@ cmd_wait() {
 # a developer) cannot both decide "not running" and spawn duplicates.
 lock_data_dir() {
     mkdir -p "$RUN_DIR"
-    exec 9>"$RUN_DIR/.lock"
+    exec 9>"$RUN_DIR/infra.lock"
     flock 9
 }
 
@@ -600,4 +602,6 @@ main() {
     esac
 }
 
-main "$@"
+# `exit` on the same line: bash reads scripts incrementally, so this keeps a
+# running instance from reading past main if the file is edited meanwhile.
+main "$@"; exit

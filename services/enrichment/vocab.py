@@ -68,7 +68,7 @@ class Vocabulary:
 
 
 def normalize_qcode(code: str) -> str:
-    """'medtop:16000000', 'http://cv.iptc.org/newscodes/mediatopic/16000000' -> 'medtop:16000000'."""
+    """'medtop:16000000', '.../newscodes/mediatopic/16000000' or '16000000' -> 'medtop:16000000'."""
     code = code.strip()
     if "/mediatopic/" in code:
         return MEDTOP + code.rstrip("/").rsplit("/", 1)[-1]

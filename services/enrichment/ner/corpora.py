@@ -10,7 +10,7 @@ KEEP = frozenset({"PER", "ORG", "LOC"})
 
 
 def _norm_tag(tag: str) -> str:
-    """Keep PER/ORG/LOC (and MISC as MISC); GermEval 'deriv'/'part' and OTH are not entities here."""
+    """Keep PER/ORG/LOC, OTH as MISC; GermEval 'deriv'/'part' tags are not entities here."""
     if tag in {"O", ""} or "-" not in tag:
         return "O"
     prefix, kind = tag.split("-", 1)
@@ -77,11 +77,12 @@ def _fix_iob(tags: list[str]) -> list[str]:
     """An I- tag after O starts an entity (IOB1 style in some files)."""
     out = []
     prev = "O"
-    for t in tags:
-        if t.startswith("I-") and (prev == "O" or prev[2:] != t[2:]):
-            t = "B-" + t[2:]
-        out.append(t)
-        prev = t
+    for tag in tags:
+        fixed = tag
+        if tag.startswith("I-") and (prev == "O" or prev[2:] != tag[2:]):
+            fixed = "B-" + tag[2:]
+        out.append(fixed)
+        prev = fixed
     return out
 
 

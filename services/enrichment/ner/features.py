@@ -6,7 +6,7 @@ from functools import lru_cache
 
 
 def _shape(word: str) -> str:
-    out = []
+    out: list[str] = []
     for ch in word[:12]:
         if ch.isupper():
             c = "X"

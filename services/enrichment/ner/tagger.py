@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import pycrfsuite
+import pycrfsuite  # type: ignore[import-untyped]
 
 from .features import sent_features
 from .tokens import Token, sentences

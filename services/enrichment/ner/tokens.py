@@ -7,7 +7,8 @@ from typing import NamedTuple
 
 # Words keep inner hyphens/apostrophes/dots ("Putin-Witkoff-Treffen", "O'Neill", "U.S."),
 # so German compounds stay one token as in GermEval.
-_TOKEN_RE = re.compile(r"\w+(?:[-'’.&]\w+)*\.?(?<=\w\.)(?=\s|$)|\w+(?:[-'’&]\w+)*|[^\w\s]")
+_TOKEN_RE = re.compile(
+    r"\w+(?:[-'\u2019.&]\w+)*\.?(?<=\w\.)(?=\s|$)|\w+(?:[-'\u2019&]\w+)*|[^\w\s]")
 _ABBREV = frozenset({"dr", "st", "nr", "bzw", "ca", "vgl", "z", "b", "u", "mr", "mrs", "ms",
                      "prof", "jr", "sen", "gen", "gov", "etc", "inc", "corp", "co", "ltd"})
 

@@ -31,6 +31,18 @@ _SUBJECT_CODE_RE = re.compile(r"^\d{8}$")
 MEDTOP_NAMES = frozenset({"medtop", "mediatopic"})
 # Text scanned for mentioned dates is capped: a date deep in a 1 MB body is not worth the time.
 _DATE_SCAN_CHARS = 20_000
+# Cheap necessary conditions for the patterns of dates.mentioned_dates: a numeric date, a day
+# number before a month name ("22. Januar"), a month name before a day number ("May 7"), or a
+# preposition before a weekday. Paragraphs with none of them cannot hold a date; skipping them
+# makes date resolution several times faster.
+_MONTH = r"(?:j[aä]n|feb|m[aä]r|apr|ma[iy]|ju[nl]|aug|sep|o[ck]t|nov|de[cz])"
+# Matched on lower-cased text: case-insensitive alternations are several times slower in re.
+_DAY_MONTH_HINT = re.compile(rf"\d\.\s*{_MONTH}|\d{{1,2}}\.\d{{1,2}}\.\d{{4}}")
+_MONTH_DAY_HINT = re.compile(rf"{_MONTH}[a-zäöü]*\.?\s+\d")
+_WEEKDAY_NAMES = (
+    "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend", "sonntag",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+)
 
 _local = threading.local()
 
@@ -187,14 +199,16 @@ def _no_constant(_name: str) -> None:
 
 
 def parse_json(doc: ParseInput) -> Any:
-    """The payload as JSON with '$' and '.' keys neutralised; typed errors on bad input."""
+    """The payload as JSON; typed errors on bad input.
+
+    '$' and '.' keys are neutralised where vendor fields enter the model: build_article's extra.
+    """
     try:
-        value = json.loads(doc.text(), parse_constant=_no_constant)
+        return json.loads(doc.text(), parse_constant=_no_constant)
     except RecursionError as exc:
         raise HostileInput("JSON nesting too deep") from exc
     except ValueError as exc:
         raise ParseError(f"malformed JSON: {exc}") from exc
-    return safe_keys(value)
 
 
 def looks_like_json(doc: ParseInput) -> bool:
@@ -311,6 +325,49 @@ def str_or_none(value: Any) -> str | None:
 # --------------------------------------------------------------------------- article
 
 
+def _needs_safe_keys(value: Any) -> bool:
+    """True for a '$'/'.'/NUL key anywhere, or nesting deeper than safe_keys keeps."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > 60:
+            return True
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, str) or key.startswith("$") or "." in key or "\x00" in key:
+                    return True
+                if isinstance(child, dict | list | tuple):
+                    stack.append((child, depth + 1))
+        elif isinstance(item, list | tuple):
+            stack.extend((c, depth + 1) for c in item if isinstance(c, dict | list | tuple))
+    return False
+
+
+def neutralise_keys(extra: dict[str, Any]) -> dict[str, Any]:
+    """shared.sanitize.safe_keys, but only rebuilt when some key actually needs it."""
+    if _needs_safe_keys(extra):
+        return dict(safe_keys(extra))
+    return extra
+
+
+def date_candidates(texts: Iterable[str]) -> str:
+    """The paragraphs that can mention a date, joined; order is kept, the rest is dropped."""
+    kept: list[str] = []
+    size = 0
+    for text in texts:
+        if size > _DATE_SCAN_CHARS:
+            break
+        low = text.lower()
+        if (
+            _DAY_MONTH_HINT.search(low)
+            or _MONTH_DAY_HINT.search(low)
+            or any(name in low for name in _WEEKDAY_NAMES)
+        ):
+            kept.append(text)
+            size += len(text)
+    return "\n".join(kept)[:_DATE_SCAN_CHARS]
+
+
 def build_article(
     doc: ParseInput,
     *,
@@ -341,8 +398,9 @@ def build_article(
         reference = (
             fields.get("version_created") or fields.get("first_created") or doc.received_at
         )
-        scan = "\n".join([teaser or "", *(b.text for b in body)])[:_DATE_SCAN_CHARS]
-        fields["mentioned_dates"] = mentioned_dates(scan, reference)
+        fields["mentioned_dates"] = mentioned_dates(
+            date_candidates([teaser or "", *(b.text for b in body)]), reference
+        )
     return CanonicalArticle(
         id=stable_id,
         uri=uri,
@@ -353,7 +411,7 @@ def build_article(
         teaser=teaser or None,
         body=body,
         body_html=rendered,
-        extra=safe_keys(extra or {}),
+        extra=neutralise_keys(extra or {}),
         received_at=doc.received_at,
         trace_id=doc.trace_id,
         original_id=fields.pop("original_id", None) or guid,

@@ -29,6 +29,7 @@ _MARKERS = (
     '"headlines"', '"bodies"', '"body_text"', '"body_xhtml"', '"body_html"', '"versioncreated"',
     '"versionCreated"', '"pubstatus"', '"pubStatus"', '"renditions"', '"altids"', '"altIds"',
     '"representationtype"', '"standard"', '"$standard"', '"firstcreated"', '"byline"',
+    '"descriptions"', '"eventDetails"', '"headline"', '"title"',
 )
 # Read into a slot of the canonical model; everything else is kept in extra.
 _CONSUMED = {
@@ -36,7 +37,7 @@ _CONSUMED = {
     "language", "headline", "headlines", "body_text", "body_xhtml", "body_html", "bodies",
     "description_text", "description_xhtml", "description_html", "descriptions", "byline", "by",
     "subject", "subjects", "located", "copyrightnotice", "genre", "genres", "keywords",
-    "infosources", "infosource",
+    "infosources", "infosource", "title",
 }
 
 
@@ -86,7 +87,7 @@ class NinjsParser(Parser):
         head = doc.head(8192)
         if '"uri"' not in head:
             return False
-        return sum(1 for marker in _MARKERS if marker in head) >= 1
+        return any(marker in head for marker in _MARKERS) or head.lstrip("[{ \n\t\r").startswith('"uri"')
 
     def parse(self, doc: ParseInput) -> list[CanonicalArticle]:
         data = parse_json(doc)
@@ -109,6 +110,8 @@ class NinjsParser(Parser):
         headlines = _role_values(data.get("headlines"))
         main = _pick(headlines, "main", "")
         headline = str_or_none(data.get("headline")) or (main[2] if main else None)
+        # Title is metadata in ninjs, but an item without headlines (events) is named by it.
+        headline = headline or str_or_none(data.get("title"))
         kicker = _pick(headlines, "kicker", "pre-headline", "overline")
         subhead = _pick(headlines, "sub", "subheadline", "subtitle", "short")
         bodies = _role_values(data.get("bodies"))

@@ -5,6 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .base import ParseInput, Parser, UnsupportedFormat
+from .digitalwires import DigitalwiresParser
+from .feeds import FeedParser
+from .html import HtmlPageParser
+from .iptc7901 import Iptc7901Parser
+from .jsonfeed import JsonFeedParser
+from .newsml1 import NewsML1Parser
+from .newsmlg2 import NewsMLG2Parser
+from .ninjs import NinjsParser
+from .nitf import NitfParser, NtbNitfParser
 from .pagetext import PageTextParser
 
 
@@ -24,6 +33,16 @@ def build_registry(parsers: Iterable[Parser]) -> dict[str, Parser]:
 PARSERS: dict[str, Parser] = build_registry(
     [
         PageTextParser(),
+        DigitalwiresParser(),
+        JsonFeedParser(),
+        NinjsParser(),
+        NewsMLG2Parser(),
+        NewsML1Parser(),
+        NtbNitfParser(),
+        NitfParser(),
+        FeedParser(),
+        Iptc7901Parser(),
+        HtmlPageParser(),
     ]
 )
 

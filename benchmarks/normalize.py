@@ -1,0 +1,157 @@
+"""Normalizer throughput per format, and HTML extraction F1/time against trafilatura alone."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import trafilatura
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from services.normalizer.ninjs_schema import shared_dir  # noqa: E402
+from services.normalizer.parsers.base import ParseError, ParseInput  # noqa: E402
+from services.normalizer.parsers.html import HtmlPageParser  # noqa: E402
+from services.normalizer.parsers.registry import select  # noqa: E402
+
+NOW = datetime(2025, 1, 1, tzinfo=UTC)
+# A synthetic IPTC 7901 message: the shared data holds no sample of this format.
+WIRE_7901 = (
+    "\x01dpa0123 4 pl 312 AFP-Gipfel\r\n\x02"
+    "GIPFEL\r\nRegierungschefs beraten am Donnerstag (22. Januar) in Brüssel\r\n"
+    "   Brüssel (dpa) - Die Staats- und Regierungschefs der EU beraten am Donnerstag über"
+    " die Lage. Eine Einigung gilt als offen.\r\n"
+    "   Am Freitag soll es weitergehen.\r\n\x03"
+).encode()
+
+
+def _doc(payload: bytes, content_type: str | None = None) -> ParseInput:
+    return ParseInput(payload=payload, content_type=content_type, source="bench",
+                      received_at=NOW)
+
+
+def wire_samples() -> dict[str, list[bytes]]:
+    """Every shared wire file that parses, grouped by the parser that takes it."""
+    groups: dict[str, list[bytes]] = defaultdict(list)
+    for path in sorted((shared_dir() / "data" / "wires").rglob("*")):
+        if not path.is_file():
+            continue
+        payload = path.read_bytes()
+        try:
+            parser = select(_doc(payload))
+            parser.parse(_doc(payload))
+        except ParseError:
+            continue
+        groups[parser.name].append(payload)
+    groups["iptc7901"].append(WIRE_7901)
+    return groups
+
+
+def _median_rate(run: Callable[[], int], repeats: int) -> float:
+    rates = []
+    for _ in range(repeats):
+        start = time.process_time()  # CPU time: the docs/s of one core, whatever else runs
+        count = run()
+        rates.append(count / (time.process_time() - start))
+    return statistics.median(rates)
+
+
+def bench_wires(repeats: int, min_docs: int) -> None:
+    print("== structured formats: docs/s per core, CPU time (select + parse, median of runs)")
+    for name, payloads in sorted(wire_samples().items()):
+        loops = max(1, min_docs // len(payloads))
+
+        def run(payloads: list[bytes] = payloads, loops: int = loops) -> int:
+            for _ in range(loops):
+                for payload in payloads:
+                    doc = _doc(payload)
+                    select(doc).parse(doc)
+            return loops * len(payloads)
+
+        rate = _median_rate(run, repeats)
+        print(f"{name:14s} samples={len(payloads):3d}  {rate:10,.0f} docs/s")
+
+
+def _f1(outputs: dict[str, str], gold: dict[str, dict[str, list[str]]]) -> tuple[float, ...]:
+    tp = fp = fn = 0
+    for key, entry in gold.items():
+        text = outputs.get(key, "")
+        for snippet in entry.get("with", []):
+            if snippet in text:
+                tp += 1
+            else:
+                fn += 1
+        fp += sum(1 for snippet in entry.get("without", []) if snippet in text)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def bench_html(repeats: int) -> None:
+    base = shared_dir() / "data" / "extraction" / "trafilatura-eval"
+    raw = json.loads((base / "evaldata-subset.json").read_text(encoding="utf-8"))
+    pages: dict[str, bytes] = {}
+    for key, entry in raw.items():
+        for folder in ("eval", "cache"):
+            path = base / folder / entry["file"]
+            if path.exists():
+                pages[key] = path.read_bytes()
+                break
+    parser = HtmlPageParser()
+
+    def ours(payload: bytes) -> str:
+        try:
+            return parser.parse(_doc(payload, "text/html"))[0].body_text
+        except ParseError:
+            return ""
+
+    def alone(payload: bytes) -> str:
+        return trafilatura.extract(payload) or ""
+
+    runners = {"ours": ours, "alone": alone}
+    times: dict[str, list[float]] = {"ours": [], "alone": []}
+    results: dict[str, dict[str, str]] = {"ours": {}, "alone": {}}
+    for _ in range(repeats):
+        spent = {"ours": 0.0, "alone": 0.0}
+        for index, (key, payload) in enumerate(pages.items()):
+            # Interleave per page and swap the order each page, and count CPU time, so a
+            # busy machine or a warm cache favours neither side.
+            order = ("alone", "ours") if index % 2 else ("ours", "alone")
+            for label in order:
+                start = time.process_time()
+                results[label][key] = runners[label](payload)
+                spent[label] += time.process_time() - start
+        for label, seconds in spent.items():
+            times[label].append(seconds)
+    print(f"== HTML pages: {len(pages)} pages of trafilatura-eval (median CPU time of {repeats} runs)")
+    for label, title in (("alone", "trafilatura.extract alone"), ("ours", "html parser")):
+        p, r, f = _f1(results[label], raw)
+        per_page = statistics.median(times[label]) / len(pages) * 1000
+        print(f"{title:26s} P={p:.3f} R={r:.3f} F1={f:.3f}  {per_page:6.2f} ms/page")
+    ratio = statistics.median(times["ours"]) / statistics.median(times["alone"])
+    print(f"time ratio html parser / trafilatura alone: {ratio:.2f}x (target <= 1.20x)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argparse.ArgumentParser(description=__doc__)
+    args.add_argument("--repeats", type=int, default=5)
+    args.add_argument("--min-docs", type=int, default=2000, help="docs per run per format")
+    args.add_argument("--skip-html", action="store_true")
+    opts = args.parse_args(argv)
+    bench_wires(opts.repeats, opts.min_docs)
+    if not opts.skip_html:
+        bench_html(max(1, min(opts.repeats, 3)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

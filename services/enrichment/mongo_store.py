@@ -1,0 +1,181 @@
+"""Story state in MongoDB (or a Mongo-wire DB): every write is a single-document atomic op."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from .store import StoredArticle
+
+_MAX_CAS = 32
+
+
+def _aware(ts: datetime) -> datetime:
+    return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
+
+
+def _link_id(source_id: str, key: str) -> str:
+    return hashlib.blake2b(f"{source_id}\x00{key}".encode(), digest_size=16).hexdigest()
+
+
+class MongoStoryStore:
+    """Union-find over story nodes with compare-and-set parent updates.
+
+    A node's parent only ever moves to a smaller key, so there are no cycles, and the root of
+    a merged story is the smallest (earliest) node whichever replica merged it.
+    """
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], prefix: str = "enrich_") -> None:
+        self.db = db
+        self.articles = db[f"{prefix}articles"]
+        self.nodes = db[f"{prefix}stories"]
+        self.links = db[f"{prefix}links"]
+        self.pending = db[f"{prefix}pending"]
+        # Sizes live apart from parents: a Mongo-wire DB that rewrites whole documents
+        # (FerretDB) would otherwise let a size increment undo a concurrent parent CAS.
+        self.sizes = db[f"{prefix}sizes"]
+
+    async def ensure_indexes(self) -> None:
+        await self.articles.create_index([("keys", ASCENDING)])
+        await self.articles.create_index([("published", ASCENDING)])
+        await self.articles.create_index([("headline_key", ASCENDING)])
+        await self.links.create_index([("key", ASCENDING), ("target", ASCENDING)])
+        await self.links.create_index([("source", ASCENDING)])
+
+    @staticmethod
+    def _rec(doc: dict[str, Any]) -> StoredArticle:
+        return StoredArticle(id=doc["_id"], version=doc["version"], node=doc["node"],
+                             published=_aware(doc["published"]), keys=tuple(doc["keys"]),
+                             sketch=tuple(doc["sketch"]), headline_key=doc["headline_key"],
+                             headline=doc["headline"], duplicate_of=doc.get("duplicate_of"))
+
+    async def get(self, article_id: str) -> StoredArticle | None:
+        doc = await self.articles.find_one({"_id": article_id})
+        return self._rec(doc) if doc else None
+
+    async def put(self, rec: StoredArticle) -> bool:
+        body = {"version": rec.version, "node": rec.node, "published": rec.published,
+                "keys": list(rec.keys), "sketch": list(rec.sketch),
+                "headline_key": rec.headline_key, "headline": rec.headline,
+                "duplicate_of": rec.duplicate_of}
+        try:
+            # Matches only an older or equal version; a newer stored one makes the upsert
+            # collide on _id, which is how a stale replay is recognised.
+            await self.articles.update_one({"_id": rec.id, "version": {"$lte": rec.version}},
+                                           {"$set": body}, upsert=True)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def candidates(self, keys: tuple[str, ...], since: datetime, until: datetime,
+                         limit: int, exclude: str) -> list[StoredArticle]:
+        if not keys:
+            return []
+        cursor = self.articles.find(
+            {"keys": {"$in": list(keys)}, "published": {"$gte": since, "$lte": until},
+             "_id": {"$ne": exclude}},
+        ).sort("node", DESCENDING).limit(limit)
+        return [self._rec(d) async for d in cursor]
+
+    async def make_set(self, node: str) -> None:
+        # Another replica creating it at the same moment writes the same content.
+        with contextlib.suppress(DuplicateKeyError):
+            await self.nodes.update_one({"_id": node}, {"$setOnInsert": {"parent": node}},
+                                        upsert=True)
+
+    async def find(self, node: str) -> str:
+        path, cur = [], node
+        for _ in range(1000):
+            doc = await self.nodes.find_one({"_id": cur}, {"parent": 1})
+            parent = doc["parent"] if doc else cur
+            if parent == cur:
+                break
+            path.append((cur, parent))
+            cur = parent
+        for child, parent in path[:-1]:
+            # Conditional, so compression never overwrites a concurrent union.
+            await self.nodes.update_one({"_id": child, "parent": parent},
+                                        {"$set": {"parent": cur}})
+        return cur
+
+    async def union(self, a: str, b: str) -> str:
+        for _ in range(_MAX_CAS):
+            ra, rb = await self.find(a), await self.find(b)
+            if ra == rb:
+                return ra
+            lo, hi = sorted((ra, rb))
+            res = await self.nodes.update_one({"_id": hi, "parent": hi}, {"$set": {"parent": lo}})
+            if res.modified_count == 1:
+                await self._grow(lo, await self.size(hi))
+                return lo
+        raise RuntimeError(f"union of {a} and {b} kept losing races")
+
+    async def _grow(self, root: str, by: int) -> None:
+        try:
+            await self.sizes.update_one({"_id": root}, {"$inc": {"size": by}}, upsert=True)
+        except DuplicateKeyError:
+            # Two first upserts raced; the document exists now, so a plain update lands.
+            await self.sizes.update_one({"_id": root}, {"$inc": {"size": by}})
+
+    async def size(self, root: str) -> int:
+        # Members beyond the root itself; approximate on a DB without atomic $inc.
+        doc = await self.sizes.find_one({"_id": root})
+        return 1 + int(doc["size"]) if doc else 1
+
+    async def by_headline(self, key: str) -> StoredArticle | None:
+        cursor = self.articles.find({"headline_key": key}).sort("node", ASCENDING).limit(1)
+        docs = [d async for d in cursor]
+        return self._rec(docs[0]) if docs else None
+
+    async def add_links(self, source_id: str, resolved: dict[str, str | None]) -> None:
+        now = datetime.now(UTC)
+        for key, target in resolved.items():
+            lid = _link_id(source_id, key)
+            with contextlib.suppress(DuplicateKeyError):
+                await self.links.update_one(
+                    {"_id": lid}, {"$setOnInsert": {"source": source_id, "key": key,
+                                                    "target": None, "created": now}},
+                    upsert=True)
+            if target is not None:
+                await self.links.update_one({"_id": lid, "target": None},
+                                            {"$set": {"target": target}})
+
+    async def claim_links(self, key: str, article_id: str) -> list[str]:
+        claimed = []
+        cursor = self.links.find({"key": key, "target": None, "source": {"$ne": article_id}})
+        for doc in [d async for d in cursor]:
+            res = await self.links.update_one({"_id": doc["_id"], "target": None},
+                                              {"$set": {"target": article_id}})
+            if res.modified_count == 1:
+                claimed.append(doc["source"])
+        return sorted(claimed)
+
+    async def links_of(self, source_id: str) -> dict[str, str | None]:
+        return {d["key"]: d.get("target") async for d in self.links.find({"source": source_id})}
+
+    async def save_enriched(self, article_id: str, payload: str) -> None:
+        await self.pending.update_one({"_id": article_id}, {"$set": {
+            "payload": payload, "created": datetime.now(UTC)}}, upsert=True)
+
+    async def load_enriched(self, article_id: str) -> str | None:
+        doc = await self.pending.find_one({"_id": article_id})
+        return str(doc["payload"]) if doc else None
+
+    async def prune(self, before: datetime) -> int:
+        res = await self.articles.delete_many({"published": {"$lt": before}})
+        old_nodes = {"_id": {"$lt": f"st-{before.strftime('%Y%m%dT%H%M%S')}"}}
+        await self.nodes.delete_many(old_nodes)
+        await self.sizes.delete_many(old_nodes)
+        await self.links.delete_many({"created": {"$lt": before}})
+        await self.pending.delete_many({"created": {"$lt": before}})
+        return int(res.deleted_count)
+
+    async def ping(self) -> bool:
+        await self.db.command("ping")
+        return True

@@ -1,0 +1,216 @@
+"""News web pages: main text via trafilatura, metadata from JSON-LD NewsArticle and OpenGraph."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from lxml import etree
+from trafilatura import bare_extraction
+from trafilatura.utils import load_html
+
+from shared.events import BodyBlock, CanonicalArticle, Image, Person
+from shared.sanitize import clean_text, safe_keys
+
+from .base import EmptyDocument, ParseInput, Parser
+from .common import build_article, parse_datetime, str_or_none
+
+_JSONLD = etree.XPath('//script[@type="application/ld+json"]/text()')
+_META = etree.XPath("//meta[@content]")
+_CANONICAL = etree.XPath('//link[@rel="canonical"]/@href')
+_TITLE = etree.XPath("//title/text()")
+_HTML_LANG = etree.XPath("/html/@lang")
+_ARTICLE_TYPES = {
+    "newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
+    "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "liveblogposting",
+    "report", "techarticle", "scholarlyarticle",
+}
+# Site furniture trafilatura may keep: related-story lists, promos, consent and newsletter boxes.
+_FURNITURE = (
+    "related", "promo", "consent", "cookie", "newsletter", "recommend", "outbrain", "taboola",
+    "teaser-list", "more-stories", "read-more", "social-share", "share-bar", "paywall",
+)
+# One XPath evaluated once per page, in C; trafilatura's prune_xpath would re-run per fallback.
+_FURNITURE_XPATH = etree.XPath(
+    "//body//*[not(self::article or self::main)]["
+    + " or ".join(f'contains(@class,"{w}") or contains(@id,"{w}")' for w in _FURNITURE)
+    + "]"
+)
+_BOILERPLATE_TEXT = re.compile(
+    r"(we use cookies|wir verwenden cookies|cookie[- ]?(settings|einstellungen|policy|richtlinie)"
+    r"|accept (all )?cookies|alle akzeptieren|newsletter (abonnieren|bestellen)"
+    r"|sign up for our newsletter|subscribe to our newsletter|^(read more|mehr zum thema|"
+    r"lesen sie auch|related( stories| articles)?|auch interessant)\b)",
+    re.IGNORECASE,
+)
+_MAX_LD_CHARS = 200_000
+
+
+def _flatten_ld(value: Any, out: list[dict[str, Any]], depth: int = 0) -> None:
+    if depth > 6:
+        return
+    if isinstance(value, list):
+        for item in value:
+            _flatten_ld(item, out, depth + 1)
+    elif isinstance(value, dict):
+        out.append(value)
+        if "@graph" in value:
+            _flatten_ld(value["@graph"], out, depth + 1)
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    kind = node.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {k.lower() for k in kinds if isinstance(k, str)}
+
+
+def json_ld_article(tree: etree._Element) -> dict[str, Any]:
+    """The first schema.org (News)Article object in the page's JSON-LD, or {}."""
+    nodes: list[dict[str, Any]] = []
+    for script in _JSONLD(tree):
+        text = str(script).strip()
+        if not text or len(text) > _MAX_LD_CHARS:
+            continue
+        try:
+            _flatten_ld(json.loads(text), nodes)
+        except (ValueError, RecursionError):
+            continue  # broken JSON-LD is common and never fatal
+    for node in nodes:
+        if _types(node) & _ARTICLE_TYPES:
+            return node
+    return {}
+
+
+def meta_tags(tree: etree._Element) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for meta in _META(tree):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        value = meta.get("content")
+        if key and value and key not in found:
+            found[key] = value
+    return found
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return _names(value.get("name"))
+    if isinstance(value, list):
+        return [n for item in value for n in _names(item)]
+    return []
+
+
+def _image(value: Any) -> Image | None:
+    if isinstance(value, list):
+        return _image(value[0]) if value else None
+    if isinstance(value, str) and value.startswith(("http://", "https://")):
+        return Image(url=value)
+    if isinstance(value, dict):
+        url = value.get("url") or value.get("contentUrl")
+        if isinstance(url, str) and url.startswith(("http://", "https://")):
+            return Image(url=url, caption=str_or_none(value.get("caption")),
+                         credit=str_or_none(value.get("creditText")))
+    return None
+
+
+def drop_furniture(tree: etree._Element) -> None:
+    """Remove related-story lists, promos and consent boxes, once, before extraction."""
+    for el in _FURNITURE_XPATH(tree):
+        if hasattr(el, "drop_tree"):
+            el.drop_tree()  # keeps the element's tail text, unlike parent.remove()
+
+
+def body_blocks(body: etree._Element | None) -> tuple[BodyBlock, ...]:
+    """trafilatura's XML body (p, head, list/item, quote, table/row/cell) as body blocks."""
+    if body is None:
+        return ()
+    out: list[BodyBlock] = []
+    for child in body:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag == "list":
+            texts = [clean_text("".join(item.itertext())) for item in child.iter("item")]
+        elif tag == "table":
+            texts = [" | ".join(c for c in (clean_text("".join(cell.itertext()))
+                                            for cell in row.iter("cell")) if c)
+                     for row in child.iter("row")]
+        else:
+            texts = [clean_text("".join(child.itertext()))]
+        kind = "subhead" if tag == "head" else "paragraph"
+        for text in texts:
+            if text and not (len(text) < 300 and _BOILERPLATE_TEXT.search(text)):
+                out.append(BodyBlock(kind=kind, text=text))
+    return tuple(out)
+
+
+class HtmlPageParser(Parser):
+    name = "html"
+    content_types = ("text/html", "application/xhtml+xml")
+    priority = 90
+    include_comments = False
+
+    def can_parse(self, doc: ParseInput) -> bool:
+        head = doc.head(4096).lower()
+        return head.startswith("<") and any(
+            marker in head for marker in ("<!doctype html", "<html", "<head", "<body", "<meta")
+        )
+
+    def parse(self, doc: ParseInput) -> list[CanonicalArticle]:
+        # The envelope's charset wins; without one trafilatura sniffs the meta charset.
+        source: str | bytes = doc.text() if doc.charset else doc.payload
+        try:
+            tree = load_html(source)
+        except (ValueError, TypeError, etree.ParserError) as exc:
+            raise EmptyDocument(f"not parseable as HTML: {exc}") from exc
+        if tree is None:
+            raise EmptyDocument("not parseable as HTML")
+        ld = json_ld_article(tree)
+        meta = meta_tags(tree)
+        canonical = next((str(u) for u in _CANONICAL(tree)), None)
+        url = str_or_none(meta.get("og:url")) or canonical or doc.url
+        drop_furniture(tree)
+        extracted = bare_extraction(
+            tree, url=url, include_comments=self.include_comments, with_metadata=False,
+        )
+        body = body_blocks(getattr(extracted, "body", None))
+        title = next((str(t) for t in _TITLE(tree)), None)
+        headline = (str_or_none(ld.get("headline")) or str_or_none(meta.get("og:title"))
+                    or str_or_none(title))
+        authors = _names(ld.get("author")) or _names(
+            meta.get("author") or meta.get("article:author"))
+        image = _image(ld.get("image")) or _image(meta.get("og:image"))
+        keywords = ld.get("keywords") or meta.get("keywords") or ""
+        if isinstance(keywords, str):
+            keywords = [k for k in keywords.split(",")]
+        language = (str_or_none(ld.get("inLanguage")) or str_or_none(meta.get("og:locale"))
+                    or next((str(x) for x in _HTML_LANG(tree)), None))
+        section = ld.get("articleSection") or meta.get("article:section")
+        extra = {
+            "section": section,
+            "publisher": _names(ld.get("publisher"))[:1] or None,
+            "json_ld_type": sorted(_types(ld)) or None,
+            "site_name": meta.get("og:site_name"),
+        }
+        return [
+            build_article(
+                doc,
+                parser=self.name,
+                headline=headline,
+                teaser=str_or_none(ld.get("description")) or str_or_none(
+                    meta.get("og:description") or meta.get("description")),
+                body=body,
+                url=url,
+                language=language.replace("_", "-") if language else None,
+                byline=tuple(Person(name=clean_text(a), role="author")
+                             for a in dict.fromkeys(authors) if clean_text(a)),
+                first_created=parse_datetime(ld.get("datePublished")
+                                             or meta.get("article:published_time")),
+                version_created=parse_datetime(ld.get("dateModified")
+                                               or meta.get("article:modified_time")),
+                images=(image,) if image else (),
+                keywords=tuple(clean_text(k) for k in keywords
+                               if isinstance(k, str) and clean_text(k)),
+                extra=safe_keys({k: v for k, v in extra.items() if v}),
+            )
+        ]

@@ -1,0 +1,142 @@
+"""IPTC NewsML 1.2 (AFP's text profile): NewsItems with NITF or plain-text DataContent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+from shared.events import BodyBlock, CanonicalArticle, Person, Signal
+
+from .base import EmptyDocument, ParseInput, Parser
+from .common import (
+    as_version,
+    build_article,
+    dedupe_subjects,
+    html_blocks,
+    paragraphs,
+    parse_datetime,
+    parse_xml,
+    pubstatus,
+    status_signals,
+    subject,
+    text_of,
+)
+from .nitf import find_nitf, nitf_content
+
+_SUBJECT_CODES = etree.XPath(
+    "DescriptiveMetadata/SubjectCode/*[self::Subject or self::SubjectMatter or self::SubjectDetail]"
+)
+_KEYWORDS = etree.XPath("DescriptiveMetadata/Property[@FormalName='Keyword' and not(@Role)]/@Value")
+_CREATORS = etree.XPath("AdministrativeMetadata/Creator/Party/@FormalName")
+_GENRES = etree.XPath("DescriptiveMetadata/Genre/@FormalName")
+_ADVISORY = etree.XPath("NewsLines/NewsLine[NewsLineType/@FormalName='AdvisoryLine']/NewsLineText")
+_CITY = etree.XPath("DescriptiveMetadata/Location/Property[@FormalName='City']/@Value")
+
+
+def _signals(genres: list[str], advisory: str, revision: int) -> list[Signal]:
+    found: list[Signal] = []
+    upper = advisory.upper()
+    if "CORRECT" in upper or "Correction" in genres:
+        found.append("correction")
+    if "Update" in genres or "UPDATE" in upper or "RECAST" in upper or revision > 1:
+        found.append("update")
+    return found
+
+
+class NewsML1Parser(Parser):
+    name = "newsml1"
+    content_types = ("application/vnd.iptc.newsml+xml", "application/xml", "text/xml")
+    priority = 21
+
+    def can_parse(self, doc: ParseInput) -> bool:
+        head = doc.head(1024)
+        return "<NewsML" in head and 'Version="1' in head
+
+    def parse(self, doc: ParseInput) -> list[CanonicalArticle]:
+        root = parse_xml(doc)
+        if root.tag != "NewsML":
+            raise EmptyDocument("root element is not NewsML")
+        items = list(root.iter("NewsItem"))
+        articles = [a for a in (self._item(doc, item) for item in items) if a is not None]
+        if not articles:
+            raise EmptyDocument("NewsML document has no NewsItem with a headline or text")
+        return articles
+
+    def _item(self, doc: ParseInput, item: etree._Element) -> CanonicalArticle | None:
+        ident = item.find("Identification/NewsIdentifier")
+        guid = None
+        revision = 1
+        extra: dict[str, Any] = {}
+        if ident is not None:
+            parts = [text_of(ident.find(tag)) for tag in ("ProviderId", "DateId", "NewsItemId")]
+            # The PublicIdentifier ends in the revision; without it the urn is stable.
+            guid = "urn:newsml:" + ":".join(parts) if all(parts) else None
+            revision = as_version(text_of(ident.find("RevisionId")))
+            extra["public_identifier"] = text_of(ident.find("PublicIdentifier")) or None
+        management = item.find("NewsManagement")
+        status = pubstatus(management.find("Status").get("FormalName") if management is not None
+                           and management.find("Status") is not None else None)
+        component = item.find("NewsComponent")
+        if component is None:
+            return None
+        lines = component.find("NewsLines")
+        headline = subhead = dateline = advisory = ""
+        if lines is not None:
+            headline = text_of(lines.find("HeadLine"))
+            subhead = text_of(lines.find("SubHeadLine"))
+            dateline = text_of(lines.find("DateLine"))
+            advisory = " ".join(text_of(t) for t in _ADVISORY(lines))
+            extra["newslines"] = {
+                "dateline": dateline or None, "advisory": advisory or None,
+                "creditline": text_of(lines.find("CreditLine")) or None,
+                "copyrightline": text_of(lines.find("CopyrightLine")) or None,
+            }
+        genres = [str(g) for g in _GENRES(component)]
+        body, fields = self._content(component)
+        urgency = management.find("Urgency") if management is not None else None
+        if urgency is not None and (urgency.get("FormalName") or "").isdigit():
+            extra["urgency"] = int(urgency.get("FormalName") or 0)
+        if not headline and not body:
+            return None
+        creators = [str(c).strip() for c in _CREATORS(component) if str(c).strip()]
+        language = component.find("DescriptiveMetadata/Language")
+        city = [str(c) for c in _CITY(component)]
+        return build_article(
+            doc,
+            parser=self.name,
+            guid=guid,
+            headline=headline or fields.get("headline"),
+            subheadline=subhead or None,
+            body=body,
+            teaser=fields.get("teaser"),
+            version=revision,
+            pubstatus=status,
+            signals=status_signals(status, *_signals(genres, advisory, revision)),
+            language=language.get("FormalName") if language is not None else None,
+            byline=tuple(Person(name=c, role="author") for c in creators),
+            subjects=dedupe_subjects(subject(s.get("FormalName") or "")
+                                     for s in _SUBJECT_CODES(component)),
+            keywords=tuple(str(k) for k in _KEYWORDS(component)),
+            genre=genres[0] if genres else None,
+            located=city[0] if city else (dateline.split(",")[0] or None),
+            first_created=parse_datetime(text_of(management.find("FirstCreated"))
+                                         if management is not None else None),
+            version_created=parse_datetime(text_of(management.find("ThisRevisionCreated"))
+                                           if management is not None else None),
+            copyright=extra["newslines"].get("copyrightline") if lines is not None else None,
+            extra=extra,
+        )
+
+    @staticmethod
+    def _content(component: etree._Element) -> tuple[tuple[BodyBlock, ...], dict[str, Any]]:
+        for data in component.iter("DataContent"):
+            nitf = find_nitf(data)
+            if nitf is not None:
+                fields = nitf_content(nitf)
+                return fields.pop("body"), fields
+            if len(data):
+                return html_blocks(etree.tostring(data, encoding="unicode")), {}
+            if data.text and data.text.strip():
+                return paragraphs(data.text.split("\n\n")), {}
+        return (), {}

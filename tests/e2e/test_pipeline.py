@@ -1,0 +1,130 @@
+"""End to end: HTTP ingest -> normalizer -> enrichment -> storage, asserted in MongoDB."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.request
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from pymongo.asynchronous.database import AsyncDatabase
+
+from deploy.launcher import Stack
+from deploy.samples import page_text
+from shared.dlq import H_EXC_CLASS, H_REASON, H_TOPIC
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.e2e
+ABU_DHABI_HEADLINE = "Witkoff kündigt neue Ukraine-Gespräche für kommende Woche an"
+
+
+def push(stack: Stack, body: bytes, content_type: str = "text/plain; charset=utf-8",
+         source: str = "e2e") -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(  # noqa: S310 - local test service
+        f"{stack['ingest'].url}/v1/articles?source={source}", data=body, method="POST",
+        headers={"content-type": content_type},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+async def wait_docs(db: AsyncDatabase[dict[str, Any]], query: dict[str, Any], n: int,
+                    timeout: float = 120) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    docs: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        docs = await db["articles"].find(query).to_list(None)
+        if len(docs) >= n:
+            return docs
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"only {len(docs)} of {n} documents stored for {query}")
+
+
+async def test_seed_and_own_articles_stored_with_every_field(
+    stack: Stack, db: AsyncDatabase[dict[str, Any]], seed_bytes: bytes
+) -> None:
+    status, reply = push(stack, seed_bytes)
+    assert status == 202 and reply["id"]
+    own = sorted((FIXTURES / "pagetext").glob("*.txt"))
+    for path in own:
+        assert push(stack, path.read_bytes())[0] == 202
+    docs = await wait_docs(db, {}, 1 + len(own))
+    by_headline = {d["headline"]: d for d in docs}
+    seed = next(d for h, d in by_headline.items() if h.startswith("Signal der Annäherung?"))
+    art = seed["article"]
+    assert art["kicker"] == "Ukraine-Krieg"
+    assert [p["name"] for p in art["byline"]] == ["Emre Bölükbasi"]
+    assert art["images"][0]["caption"].startswith("Die Gespräche zwischen dem russischen")
+    assert art["images"][0]["credit"] == "via REUTERS"
+    assert art["teaser"].startswith("Ist vielleicht ein diplomatischer Durchbruch")
+    assert len(art["key_points"]) == 3
+    assert [b["text"] for b in art["body"] if b["kind"] == "subhead"] == [
+        "Vorausgegangene Gespräche in Davos", "Trumps Friedensbemühungen für die Ukraine"]
+    assert sum(b["kind"] == "paragraph" for b in art["body"]) == 7
+    assert art["ai_assisted"] is True
+    assert art["sources"] == ["Nachrichtenagentur dpa"]
+    assert art["version_created"] is None
+    assert len(art["related"]) == 6
+    assert ("In Abu Dhabi", ABU_DHABI_HEADLINE) in [(r["kicker"], r["headline"])
+                                                     for r in art["related"]]
+    assert "newstime" not in json.dumps(art["body"], ensure_ascii=False)
+    assert seed["language"] == "de"
+    assert seed["story_id"]
+    assert await db["article_versions"].count_documents({"article_id": seed["_id"]}) == 1
+    # Our own follow-up article in the same layout stored too, with its own fields.
+    follow = by_headline[ABU_DHABI_HEADLINE]
+    assert [p["name"] for p in follow["article"]["byline"]] == ["Lena Krause"]
+    assert follow["article"]["ai_assisted"] is True
+
+
+async def test_bad_input_is_rejected_or_dead_lettered(stack: Stack) -> None:
+    assert push(stack, b"x" * (6 * 1024 * 1024))[0] == 413
+    garbage = b"\x89PNG\r\n\x1a\n not an article \x00\xff"
+    status, reply = push(stack, garbage, content_type="application/octet-stream")
+    assert status == 202
+    consumer = AIOKafkaConsumer(f"{stack.namespace}news.dlq", bootstrap_servers=stack.bootstrap,
+                                auto_offset_reset="earliest", group_id=None)
+    await consumer.start()
+    try:
+        found = None
+        deadline = time.monotonic() + 60
+        while found is None and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=1000)
+            for records in batch.values():
+                for record in records:
+                    if record.value == garbage:
+                        found = record
+    finally:
+        await consumer.stop()
+    assert found is not None, "garbage never reached the DLQ"
+    headers = {k: v.decode() for k, v in found.headers}
+    assert headers[H_TOPIC] == f"{stack.namespace}news.raw"
+    assert headers[H_REASON] == "unsupported_format"
+    assert "UnsupportedFormat" in headers[H_EXC_CLASS]
+    assert stack["normalizer"].alive()
+
+
+async def test_each_service_exposes_its_own_metrics(stack: Stack) -> None:
+    assert push(stack, page_text(1, tag="metrics").encode())[0] == 202
+    expected = {
+        "ingest": 'newswire_messages_total{outcome="ok",service="ingest",stage="ingest_http"}',
+        "normalizer": 'newswire_messages_total{outcome="ok",service="normalizer",stage="normalize"}',
+        "enrichment": 'service="enrichment"',
+        "storage": 'newswire_articles_stored_total{result="inserted"}',
+    }
+    deadline = time.monotonic() + 60
+    missing = dict(expected)
+    while missing and time.monotonic() < deadline:
+        for name, needle in list(missing.items()):
+            if needle in stack[name].metrics():
+                del missing[name]
+        await asyncio.sleep(0.5)
+    assert not missing, f"metrics missing: {missing}"
+    assert "faststream_received_messages_total" in stack["storage"].metrics()
+    assert "newswire_processing_seconds_bucket" in stack["normalizer"].metrics()

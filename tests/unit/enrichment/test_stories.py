@@ -1,0 +1,129 @@
+"""Story linking: same talks -> same story, unrelated -> not, duplicates, links, replicas."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from services.enrichment.pipeline import Annotator, EnrichmentPipeline
+from services.enrichment.store import MemoryStoryStore
+from services.enrichment.stories import StoryLinker
+from shared.events import BodyBlock, CanonicalArticle
+
+pytestmark = pytest.mark.unit
+
+
+def article(aid: str, headline: str, paragraphs: list[str], base: CanonicalArticle, *,
+            hours: float = 1.0, lang: str = "de") -> CanonicalArticle:
+    created = (base.received_at or base.first_created)
+    assert created is not None
+    return CanonicalArticle(
+        id=aid, uri=aid, source="test", format="test", headline=headline, language=lang,
+        body=tuple(BodyBlock(kind="paragraph", text=p) for p in paragraphs),
+        first_created=created + timedelta(hours=hours))
+
+
+@pytest.fixture(scope="module")
+def annotator(model_dir: Path) -> Annotator:
+    return Annotator.default(model_dir)
+
+
+def follow_up(seed: CanonicalArticle) -> CanonicalArticle:
+    return article("talks-2", "Witkoff kündigt neue Ukraine-Gespräche für kommende Woche an", [
+        "Der US-Sondergesandte Steve Witkoff hat nach seinem Treffen mit Kremlchef Wladimir "
+        "Putin in Moskau neue Gespräche über den Ukraine-Krieg angekündigt.",
+        "An dem Treffen im Kreml nahmen auch Jared Kushner und der russische Unterhändler "
+        "Kirill Dmitrijew teil, wie Kremlsprecher Dmitri Peskow der Agentur Tass sagte.",
+        "Die nächste Runde solle in der kommenden Woche in Abu Dhabi stattfinden.",
+    ], seed, hours=30)
+
+
+def unrelated(seed: CanonicalArticle) -> CanonicalArticle:
+    return article("storm-1", "Wintersturm legt Verkehr in Norddeutschland lahm", [
+        "Schnee und Glatteis haben am Montag in Hamburg und Bremen zu zahlreichen Unfällen "
+        "geführt. Der Deutsche Wetterdienst warnte vor weiterem Eisregen.",
+        "Die Deutsche Bahn stellte den Fernverkehr zwischen Hamburg und Berlin vorübergehend ein.",
+    ], seed, hours=2)
+
+
+def english_version(seed: CanonicalArticle) -> CanonicalArticle:
+    return article("talks-en", "Kremlin confirms Putin to meet Witkoff and Kushner", [
+        "Russian President Vladimir Putin will meet US special envoy Steve Witkoff in Moscow, "
+        "Kremlin spokesman Dmitry Peskov told the Tass news agency.",
+        "Jared Kushner, the son-in-law of President Donald Trump, will also take part. Witkoff "
+        "and Kushner met Kirill Dmitriev in Davos on the sidelines of the World Economic Forum.",
+    ], seed, hours=3, lang="en")
+
+
+async def test_seed_follow_up_joins_story_unrelated_does_not_and_link_resolves(
+        annotator: Annotator, seed_article: CanonicalArticle) -> None:
+    pipe = EnrichmentPipeline(annotator, StoryLinker(MemoryStoryStore()))
+    first = await pipe.enrich(seed_article)
+    assert all(link.resolved_id is None for link in first.enriched.article.related)
+    second = await pipe.enrich(follow_up(seed_article))
+    third = await pipe.enrich(unrelated(seed_article))
+    assert second.enriched.enrichment.story_id == first.enriched.enrichment.story_id
+    assert third.enriched.enrichment.story_id != first.enriched.enrichment.story_id
+    assert [r.id for r in second.enriched.enrichment.related][:1] == [seed_article.id]
+    # The seed's "Mehr entdecken" link now resolves, and the seed is re-published with it.
+    assert [e.id for e in second.republish] == [seed_article.id]
+    links = {lk.headline: lk.resolved_id for lk in second.republish[0].article.related}
+    assert links["Witkoff kündigt neue Ukraine-Gespräche für kommende Woche an"] == "talks-2"
+    assert second.story is not None
+    assert second.story.size == 2
+
+
+async def test_english_article_on_the_same_talks_joins_across_languages(
+        annotator: Annotator, seed_article: CanonicalArticle) -> None:
+    pipe = EnrichmentPipeline(annotator, StoryLinker(MemoryStoryStore()))
+    first = await pipe.enrich(seed_article)
+    english = await pipe.enrich(english_version(seed_article))
+    assert english.enriched.enrichment.language is not None
+    assert english.enriched.enrichment.language.code == "en"
+    assert english.enriched.enrichment.story_id == first.enriched.enrichment.story_id
+
+
+async def test_light_rewrite_is_a_duplicate_of_the_earliest(
+        annotator: Annotator, seed_article: CanonicalArticle) -> None:
+    pipe = EnrichmentPipeline(annotator, StoryLinker(MemoryStoryStore()))
+    await pipe.enrich(seed_article)
+    body = [b.text.replace("rechnet", "erwartet") for b in seed_article.body]
+    rewrite = article("rewrite-1", seed_article.headline + " (aktualisiert)", body,
+                      seed_article, hours=2)
+    result = await pipe.enrich(rewrite)
+    assert result.enriched.enrichment.duplicate_of == seed_article.id
+    assert "near_duplicate" in result.enriched.enrichment.related[0].reasons
+
+
+async def test_two_replicas_sharing_a_store_give_the_same_clusters_as_one(
+        annotator: Annotator, seed_article: CanonicalArticle) -> None:
+    arts = [seed_article, follow_up(seed_article), unrelated(seed_article),
+            english_version(seed_article)]
+    docs = [annotator.annotate(a) for a in arts]
+
+    one = MemoryStoryStore()
+    single = StoryLinker(one)
+    for d in docs:
+        await single.link(d)
+
+    for seed in range(5):
+        shared = MemoryStoryStore()
+        replicas = [StoryLinker(shared), StoryLinker(shared)]
+        order = docs[:]
+        random.Random(seed).shuffle(order)  # noqa: S311
+        # Both replicas run at once, interleaving at every store await.
+        await asyncio.gather(*(replicas[i % 2].link(d) for i, d in enumerate(order)))
+        assert await clusters(shared, arts) == await clusters(one, arts)
+
+
+async def clusters(store: MemoryStoryStore, arts: list[CanonicalArticle]) -> dict[str, str]:
+    out = {}
+    for a in arts:
+        rec = await store.get(a.id)
+        assert rec is not None
+        out[a.id] = await store.find(rec.node)
+    return out

@@ -46,11 +46,11 @@ RUN groupadd --system --gid 10001 newswire \
        --home-dir /home/newswire --shell /usr/sbin/nologin newswire
 
 COPY --from=build /opt/venv /opt/venv
+# NEWSWIRE_HTTP_HOST: the services default to 127.0.0.1, which nothing outside
+# the container (Prometheus, healthchecks via published ports) could reach.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    # Services default to 127.0.0.1, which nothing outside the container
-    # (Prometheus, the other services, published ports) could reach.
     NEWSWIRE_HTTP_HOST=0.0.0.0
 
 # Not /src: `services` must be imported from the installed package.
@@ -60,6 +60,7 @@ USER 10001:10001
 ARG SERVICE
 ENV SERVICE=${SERVICE}
 
-# Shell form only to expand $SERVICE at run time; `exec` makes python PID 1 so
-# `docker stop`'s SIGTERM reaches the service's graceful shutdown directly.
+# A shell is needed only to expand $SERVICE at run time; `exec` then makes
+# python PID 1, so `docker stop`'s SIGTERM reaches the service's graceful
+# shutdown directly instead of stopping at sh.
 CMD ["sh", "-c", "exec python -m \"services.${SERVICE:?SERVICE is not set: build with --build-arg SERVICE=<ingest|normalizer|enrichment|storage>}\""]

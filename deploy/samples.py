@@ -21,13 +21,12 @@ def page_text(index: int, *, tag: str = "", rng: random.Random | None = None) ->
     kicker, topic, teaser = _TOPICS[index % len(_TOPICS)]
     place = _PLACES[index % len(_PLACES)]
     author = _AUTHORS[index % len(_AUTHORS)]
-    body = []
-    for n in range(rng.randint(3, 6)):
-        body.append(
-            f"In {place} berichteten Anwohner am Abschnitt {n + 1} von spürbaren Folgen. "
-            f"Die Verwaltung kündigte an, die Lage bis Ende der Woche zu prüfen und "
-            f"Ergebnisse öffentlich vorzustellen. Meldung {index}-{n} {tag}."
-        )
+    body = [
+        f"In {place} berichteten Anwohner am Abschnitt {n + 1} von spürbaren Folgen. "
+        f"Die Verwaltung kündigte an, die Lage bis Ende der Woche zu prüfen und "
+        f"Ergebnisse öffentlich vorzustellen. Meldung {index}-{n} {tag}."
+        for n in range(rng.randint(3, 6))
+    ]
     return "\n".join([
         kicker,
         f"{topic} in {place}: Stand der Dinge Nummer {index} {tag}".strip(),

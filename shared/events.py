@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-EVENT_VERSION = 1
+EVENT_VERSION: Literal[1] = 1
 
 
 class _Frozen(BaseModel):

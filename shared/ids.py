@@ -1,4 +1,4 @@
-"""Stable article ids: the source's own guid/urn where one exists, else a hash of source + url/headline."""
+"""Stable article ids: the guid or urn of the source where known, else a hash of source + url."""
 
 from __future__ import annotations
 

@@ -31,7 +31,8 @@ class ServiceMetrics:
             ["service", "reason"], registry=r,
         )
         self.end_to_end = Histogram(
-            "newswire_ingest_to_stage_seconds", "Age of an article since ingest when a stage is done",
+            "newswire_ingest_to_stage_seconds",
+            "Age of an article since ingest when a stage is done",
             ["service", "stage"], buckets=_LATENCY_BUCKETS, registry=r,
         )
         self.articles_stored = Counter(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -13,6 +14,7 @@ import uvicorn
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.asgi import AsgiFastStream
+from faststream.asgi.types import ASGIApp, Receive, Scope, Send
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.security import SASLPlaintext, SASLScram256, SASLScram512
@@ -26,7 +28,6 @@ from shared.settings import CommonSettings
 log = logging.getLogger("newswire.runtime")
 
 ReadyCheck = Callable[[], Awaitable[bool]]
-ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 
 
 def _security(common: CommonSettings) -> Any:
@@ -79,10 +80,9 @@ async def ensure_topics(
                          topic_configs=dict((configs or {}).get(n, {})))
                 for n in missing
             ]
-            try:
+            # Another service may create them between list and create; that is fine.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(new)
-            except TopicAlreadyExistsError:
-                pass  # another service created them between list and create
     finally:
         await admin.close()
 
@@ -118,7 +118,7 @@ class Timer:
         self._child.observe(time.perf_counter() - self._start)
 
 
-async def _send(send: Any, status: int, body: bytes, content_type: str) -> None:
+async def _send(send: Send, status: int, body: bytes, content_type: str) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", content_type.encode())]})
     await send({"type": "http.response.body", "body": body})
@@ -133,13 +133,13 @@ def ops_routes(
 ) -> list[tuple[str, ASGIApp]]:
     """/metrics, /healthz (process alive) and /readyz (every dependency answers)."""
 
-    async def metrics_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def metrics_app(_scope: Scope, _receive: Receive, send: Send) -> None:
         await _send(send, 200, generate_latest(metrics.registry), CONTENT_TYPE_LATEST)
 
-    async def healthz(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def healthz(_scope: Scope, _receive: Receive, send: Send) -> None:
         await _send(send, 200, b'{"status":"ok"}', "application/json")
 
-    async def readyz(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def readyz(_scope: Scope, _receive: Receive, send: Send) -> None:
         results: dict[str, bool] = {}
         for name, check in checks.items():
             try:

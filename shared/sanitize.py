@@ -27,7 +27,7 @@ def check_size(payload: bytes, limit: int) -> None:
 
 
 def safe_key(key: str) -> str:
-    """A key MongoDB cannot read as an operator or a path ('$set' -> '＄set', 'a.b' -> 'a．b')."""
+    """A key MongoDB cannot read as an operator or a path: '$' and '.' become full-width forms."""
     key = key.replace("\x00", "")
     if key.startswith("$"):
         key = "\uff04" + key[1:]

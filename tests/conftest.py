@@ -1,4 +1,4 @@
-"""Test infrastructure: real Kafka and a real Mongo-wire DB from env, testcontainers or local scripts."""
+"""Test infrastructure: real Kafka and Mongo-wire DB from env, testcontainers or local scripts."""
 
 from __future__ import annotations
 
@@ -47,7 +47,8 @@ def _local_scripts() -> Infra:
             pytest.fail(f"local infrastructure failed at '{step}':\n{text}")
     env = subprocess.run(["bash", str(script), "env"], capture_output=True, text=True, check=True)
     values = dict(
-        line.removeprefix("export ").split("=", 1) for line in env.stdout.splitlines() if "=" in line
+        line.removeprefix("export ").split("=", 1)
+        for line in env.stdout.splitlines() if "=" in line
     )
     return Infra(values["NEWSWIRE_KAFKA_BOOTSTRAP"], values["NEWSWIRE_MONGO_URL"], "local-scripts")
 
@@ -69,7 +70,8 @@ def infra() -> Iterator[Infra]:
 
         with KafkaContainer("apache/kafka:4.1.1").with_kraft() as kafka, \
                 MongoDbContainer("mongo:8") as mongodb:
-            yield Infra(kafka.get_bootstrap_server(), mongodb.get_connection_url(), "testcontainers")
+            yield Infra(kafka.get_bootstrap_server(), mongodb.get_connection_url(),
+                        "testcontainers")
         return
     yield _local_scripts()
 

@@ -320,6 +320,21 @@ choose_mongo_backend() {
     esac
 }
 
+# Backend of the running (or last started) Mongo-wire process: the kind file,
+# else inferred from the PID's command line, so a lost kind file never makes
+# `stop` leave a server running. Prints "none" if nothing is known.
+mongo_kind() {
+    local k
+    k="$(cat "$MONGO_KIND_FILE" 2>/dev/null || true)"
+    if [[ -z "$k" ]]; then
+        for k in mongod ferretdb none; do
+            [[ "$k" == none ]] && break
+            pid_alive "$MONGO_PID" "$k" && break
+        done
+    fi
+    echo "$k"
+}
+
 ferretdb_ok() {
     [[ -x "$FERRETDB_BIN" ]] && "$FERRETDB_BIN" --version 2>/dev/null | grep -qx "version: $FERRETDB_VERSION"
 }
@@ -367,16 +382,19 @@ ensure_ferretdb() {
 }
 
 start_mongo() {
-    if [[ -f "$MONGO_KIND_FILE" ]] && pid_alive "$MONGO_PID" "$(<"$MONGO_KIND_FILE")"; then
-        log "mongo: already running ($(<"$MONGO_KIND_FILE"), pid $(<"$MONGO_PID"), 127.0.0.1:$MONGO_PORT)"
+    local kind
+    kind="$(mongo_kind)"
+    if [[ "$kind" != none ]] && pid_alive "$MONGO_PID" "$kind"; then
+        log "mongo: already running ($kind, pid $(<"$MONGO_PID"), 127.0.0.1:$MONGO_PORT)"
         return 0
     fi
     rm -f "$MONGO_PID" "$MONGO_KIND_FILE"
     port_open "$MONGO_PORT" && die "port $MONGO_PORT is already in use by another process; set NEWSWIRE_MONGO_PORT"
 
-    local kind
     kind="$(choose_mongo_backend)"
     mkdir -p "$LOG_DIR"
+    # Written before the PID file exists, so there is never a PID without a kind.
+    echo "$kind" >"$MONGO_KIND_FILE"
     case "$kind" in
     mongod)
         mkdir -p "$DATA/mongod"
@@ -386,7 +404,6 @@ start_mongo() {
             mongod --bind_ip 127.0.0.1 --port "$MONGO_PORT" \
             --dbpath "$DATA/mongod" --logpath "$LOG_DIR/mongod.log" --logappend \
             --setParameter diagnosticDataCollectionEnabled=false
-        echo mongod >"$MONGO_KIND_FILE"
         check_survives mongod "$MONGO_PID" mongod "$LOG_DIR/mongod.log" "$LOG_DIR/mongod.stdout.log"
         ;;
     ferretdb)
@@ -405,7 +422,6 @@ start_mongo() {
             --listen-addr="127.0.0.1:$MONGO_PORT" --debug-addr="$debug_addr" \
             --state-dir="$DATA/ferretdb-state" --telemetry=disable \
             --log-level=INFO --log-format=text
-        echo ferretdb >"$MONGO_KIND_FILE"
         check_survives ferretdb "$MONGO_PID" ferretdb "$LOG_DIR/ferretdb.log"
         ;;
     esac
@@ -477,7 +493,7 @@ PY
 # Sets MONGO_LOGS to the log files of the current Mongo-wire backend (an
 # array, so data dirs containing spaces survive).
 mongo_logs() {
-    case "$(cat "$MONGO_KIND_FILE" 2>/dev/null)" in
+    case "$(mongo_kind)" in
     mongod) MONGO_LOGS=("$LOG_DIR/mongod.log" "$LOG_DIR/mongod.stdout.log") ;;
     *) MONGO_LOGS=("$LOG_DIR/ferretdb.log") ;;
     esac
@@ -505,7 +521,7 @@ cmd_wait() {
     done
     log "kafka: ready on 127.0.0.1:$KAFKA_PORT"
 
-    kind="$(cat "$MONGO_KIND_FILE" 2>/dev/null || echo mongo)"
+    kind="$(mongo_kind)"
     mongo_logs
     while :; do
         pid_alive "$MONGO_PID" "$kind" || {
@@ -550,9 +566,10 @@ cmd_start() {
 
 cmd_stop() {
     lock_data_dir
+    local kind
     stop_process kafka "$KAFKA_PID" kafka.Kafka
-    stop_process "mongo ($(cat "$MONGO_KIND_FILE" 2>/dev/null || echo '?'))" \
-        "$MONGO_PID" "$(cat "$MONGO_KIND_FILE" 2>/dev/null || echo mongo)"
+    kind="$(mongo_kind)"
+    stop_process "mongo ($kind)" "$MONGO_PID" "$kind"
     rm -f "$MONGO_KIND_FILE"
 }
 
@@ -563,7 +580,7 @@ cmd_status() {
     else
         echo "kafka: stopped"; rc=3
     fi
-    kind="$(cat "$MONGO_KIND_FILE" 2>/dev/null || echo none)"
+    kind="$(mongo_kind)"
     if [[ "$kind" != none ]] && pid_alive "$MONGO_PID" "$kind"; then
         mongo_logs
         echo "mongo: running backend=$kind pid=$(<"$MONGO_PID") url=mongodb://127.0.0.1:$MONGO_PORT log=${MONGO_LOGS[0]}"

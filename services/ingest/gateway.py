@@ -44,10 +44,7 @@ def envelope(
     if not payload.strip():
         raise BadRequest("the body is empty")
     check_size(payload, max_bytes)
-    if guid or url:
-        stable = article_id(source, guid=guid, url=url)
-    else:
-        stable = payload_id(source, payload)
+    stable = article_id(source, guid=guid, url=url) if guid or url else payload_id(source, payload)
     return RawArticle(
         id=stable, source=source, received_at=utcnow(),
         content_type=content_type or "application/octet-stream", payload=payload,

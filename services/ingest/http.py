@@ -6,9 +6,12 @@ import hmac
 import json
 import logging
 from typing import Any
+from urllib.parse import parse_qsl
+
+from faststream.asgi.types import ASGIApp, Receive, Scope, Send
 
 from shared.metrics import ServiceMetrics
-from shared.runtime import ASGIApp, Timer
+from shared.runtime import Timer
 from shared.sanitize import PayloadTooLarge
 
 from .config import IngestSettings
@@ -17,13 +20,13 @@ from .gateway import BadRequest, Publisher, envelope, publish_raw
 log = logging.getLogger("newswire.ingest")
 
 
-async def _reply(send: Any, status: int, payload: dict[str, Any]) -> None:
+async def _reply(send: Send, status: int, payload: dict[str, Any]) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": json.dumps(payload).encode()})
 
 
-async def _read_body(receive: Any, limit: int) -> bytes:
+async def _read_body(receive: Receive, limit: int) -> bytes:
     chunks, size = [], 0
     while True:
         event = await receive()
@@ -41,7 +44,7 @@ def articles_endpoint(
 ) -> ASGIApp:
     token = settings.api_token.get_secret_value() if settings.api_token else None
 
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("method") != "POST":
             await _reply(send, 405, {"error": "use POST"})
             return
@@ -77,7 +80,5 @@ def articles_endpoint(
     return app
 
 
-def _query(scope: dict[str, Any]) -> dict[str, str]:
-    from urllib.parse import parse_qsl
-
+def _query(scope: Scope) -> dict[str, str]:
     return dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))

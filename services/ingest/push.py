@@ -16,15 +16,19 @@ from .config import IngestSettings
 from .gateway import BadRequest, Publisher, envelope, publish_raw
 
 # Extensions the wire formats use that mimetypes does not know or guesses wrong.
-_TYPES = {".txt": "text/plain", ".json": "application/json", ".xml": "application/xml",
-          ".nitf": "application/xml", ".rss": "application/rss+xml", ".atom": "application/atom+xml",
-          ".html": "text/html", ".htm": "text/html", ".rdf": "application/rdf+xml"}
+_TYPES = {
+    ".txt": "text/plain", ".json": "application/json", ".xml": "application/xml",
+    ".nitf": "application/xml", ".rss": "application/rss+xml",
+    ".atom": "application/atom+xml", ".html": "text/html", ".htm": "text/html",
+    ".rdf": "application/rdf+xml",
+}
 
 
 def expand(paths: Iterable[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            files = (p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            yield from sorted(files)
         elif path.is_file():
             yield path
         else:

@@ -1,4 +1,4 @@
-"""Dates in text: German/English timestamps and mentioned dates, years inferred from the document."""
+"""Dates in text: German/English timestamps and mentioned dates, year inferred from the document."""
 
 from __future__ import annotations
 

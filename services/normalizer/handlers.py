@@ -1,4 +1,4 @@
-"""Normalizer message handling: validate the envelope, call the pure pipeline, emit or dead-letter."""
+"""Normalizer handling: validate the envelope, call the pure pipeline, emit or dead-letter."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ class NormalizerHandler:
             except (EnvelopeError, ParseError) as exc:
                 await self._dead_letter(value, origin, exc, getattr(exc, "reason", "bad_envelope"))
                 return []
-            except Exception as exc:  # noqa: BLE001 - a parser bug must not block the partition
+            except Exception as exc:
                 log.exception("parser crashed", extra={"offset": origin.offset})
                 await self._dead_letter(value, origin, exc, "parser_crash")
                 return []

@@ -10,7 +10,15 @@ from faststream.kafka.annotations import KafkaMessage
 from shared import topics
 from shared.logs import configure
 from shared.metrics import ServiceMetrics
-from shared.runtime import RAW_TOPIC_CONFIG, broker_check, ensure_topics, make_broker, ops_routes, origin_of, raw_body
+from shared.runtime import (
+    RAW_TOPIC_CONFIG,
+    broker_check,
+    ensure_topics,
+    make_broker,
+    ops_routes,
+    origin_of,
+    raw_body,
+)
 
 from .config import NormalizerSettings
 from .handlers import NormalizerHandler

@@ -1,4 +1,4 @@
-"""Storage batch handling: validate each record, dead-letter the bad ones, write the rest at once."""
+"""Storage batch handling: validate each record, dead-letter bad ones, write the rest at once."""
 
 from __future__ import annotations
 

@@ -86,7 +86,7 @@ async def test_seed_and_own_articles_stored_with_every_field(
 async def test_bad_input_is_rejected_or_dead_lettered(stack: Stack) -> None:
     assert push(stack, b"x" * (6 * 1024 * 1024))[0] == 413
     garbage = b"\x89PNG\r\n\x1a\n not an article \x00\xff"
-    status, reply = push(stack, garbage, content_type="application/octet-stream")
+    status, _ = push(stack, garbage, content_type="application/octet-stream")
     assert status == 202
     consumer = AIOKafkaConsumer(f"{stack.namespace}news.dlq", bootstrap_servers=stack.bootstrap,
                                 auto_offset_reset="earliest", group_id=None)
@@ -114,7 +114,8 @@ async def test_each_service_exposes_its_own_metrics(stack: Stack) -> None:
     assert push(stack, page_text(1, tag="metrics").encode())[0] == 202
     expected = {
         "ingest": 'newswire_messages_total{outcome="ok",service="ingest",stage="ingest_http"}',
-        "normalizer": 'newswire_messages_total{outcome="ok",service="normalizer",stage="normalize"}',
+        "normalizer":
+            'newswire_messages_total{outcome="ok",service="normalizer",stage="normalize"}',
         "enrichment": 'service="enrichment"',
         "storage": 'newswire_articles_stored_total{result="inserted"}',
     }

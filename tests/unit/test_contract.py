@@ -68,7 +68,9 @@ def test_operator_keys_neutralised_and_rejected() -> None:
 
 
 def test_markup_neutralised() -> None:
-    html = clean_html('<p onclick="x()">Hi<script>alert(1)</script><a href="javascript:x">l</a></p>')
+    html = clean_html(
+        '<p onclick="x()">Hi<script>alert(1)</script><a href="javascript:x">l</a></p>'
+    )
     assert "script" not in html and "onclick" not in html and "javascript" not in html
     assert clean_text("<b>Fett</b>\x00 und   <i>kursiv</i>") == "Fett und kursiv"
     with pytest.raises(PayloadTooLarge):

@@ -1,4 +1,4 @@
-"""Ingest HTTP endpoint on the in-memory broker: 202 with the id after publish, 4xx on bad pushes."""
+"""Ingest HTTP endpoint on the in-memory broker: 202 with the id after publish, 4xx on bad input."""
 
 from __future__ import annotations
 

@@ -1,8 +1,47 @@
-"""CRF token features; word-level parts are memoised because news vocabulary repeats a lot."""
+"""CRF token features (v2): word shape, affixes, role/organisation cues and learned gazetteers.
+
+Each word's own features and its features as a left/right neighbour are computed once and
+memoised in bounded per-featurizer tables, because news vocabulary repeats a lot; a sentence
+is then assembled by concatenating cached tuples, with no per-token string building.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+FEATURE_VERSION = 2
+_CACHE_MAX = 200_000
+
+# Role words in front of a name ("Kremlsprecher Peskow", "US-Sondergesandten Witkoff",
+# "Präsident Putin"): matched at the end of a (compound) word, inflected forms included.
+_ROLE_RE = re.compile(
+    r"(sprecher|sprecherin|präsident|präsidenten|präsidentin|chef|chefs|chefin|minister|"
+    r"ministers|ministerin|kanzler|kanzlers|kanzlerin|gesandte|gesandten|gesandter|berater|"
+    r"beraterin|vertraute|vertrauten|vertrauter|unterhändler|unterhändlers|sekretär|"
+    r"sekretärs|direktor|direktors|direktorin|vorsitzende|vorsitzenden|vorsitzender|"
+    r"botschafter|botschafterin|trainer|trainerin|schwiegersohn|sohn|tochter|ehefrau|"
+    r"ehemann|witwe|kollege|kollegin|gouverneur|senator|senatorin|abgeordnete|abgeordneten|"
+    r"bürgermeister|bürgermeisterin|staatschef|regierungschef|herr|frau|autor|autorin|"
+    r"sänger|sängerin|schauspieler|schauspielerin|spokesman|spokeswoman|spokesperson|"
+    r"president|minister|secretary|envoy|chancellor|senator|governor|mayor|adviser|"
+    r"advisor|ceo|chairman|chairwoman|director|coach|manager|mr|mrs|ms|dr|prof|sir|"
+    r"prime|king|queen|prince|pope|papst|könig|königin|prinz|general|leader)$")
+# Heads of organisation names ("Weltwirtschaftsforum", "Nachrichtenagentur", "Finanzministerium").
+_ORG_RE = re.compile(
+    r"(forum|forums|agentur|konzern|konzerns|partei|ministerium|ministeriums|bank|verband|"
+    r"verbands|gericht|gerichts|institut|instituts|gewerkschaft|kommission|stiftung|behörde|"
+    r"bundesamt|amt|amts|verein|vereins|gmbh|ag|ug|kg|se|holding|gruppe|group|inc|corp|"
+    r"ltd|llc|co|plc|sa|nv|university|universität|universitäts|college|council|committee|"
+    r"ministry|agency|association|federation|union|party|bundestag|bundesrat|rat|rats|"
+    r"klinikum|fc|sv|tsv|vfb|vfl|club)$")
+# Words that usually follow a name and end it ("Putin sagte").
+_PREP_PLACE = frozenset({"in", "im", "nach", "aus", "bei", "von", "from", "at", "to", "into"})
+
+Gazetteer = Mapping[str, str]
 
 
 def _shape(word: str) -> str:
@@ -21,13 +60,12 @@ def _shape(word: str) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=200_000)
-def word_features(word: str) -> tuple[str, ...]:
-    """Features of one word on its own (no context); bounded cache keeps memory flat."""
+def word_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
+    """Features of one word on its own (no context)."""
     low = word.lower()
     feats = [
-        "w=" + low, "s3=" + low[-3:], "s4=" + low[-4:], "s2=" + low[-2:],
-        "p3=" + low[:3], "sh=" + _shape(word),
+        "w=" + low, "s3=" + low[-3:], "s4=" + low[-4:], "s2=" + low[-2:], "s5=" + low[-5:],
+        "p3=" + low[:3], "sh=" + _shape(word), "len=" + str(min(len(word), 12) // 3),
     ]
     if word[:1].isupper():
         feats.append("title")
@@ -38,37 +76,126 @@ def word_features(word: str) -> tuple[str, ...]:
     if "-" in word:
         head, _, tail = word.rpartition("-")
         feats += ["hyph", "hl=" + tail.lower()[-5:], "hf=" + head.split("-")[0].lower()]
+        if tail[:1].isupper():
+            feats.append("hlt")
     if len(word) == 1 and not word.isalnum():
         feats.append("punct")
+    if _ROLE_RE.search(low):
+        feats.append("role")
+    if _ORG_RE.search(low) and word[:1].isupper():
+        feats.append("orgsuf")
+    g = gaz.get(low)
+    if g:
+        feats += ["gz=" + x for x in g.split(",")]
     return tuple(feats)
 
 
-@lru_cache(maxsize=200_000)
-def context_features(word: str) -> tuple[str, ...]:
+def context_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
     low = word.lower()
-    return ("w=" + low, "sh=" + _shape(word), "s3=" + low[-3:],
-            "t" if word[:1].isupper() else "l")
+    out = ["w=" + low, "sh=" + _shape(word), "s3=" + low[-3:],
+           "t" if word[:1].isupper() else "l"]
+    if _ROLE_RE.search(low):
+        out.append("role")
+    if low in _PREP_PLACE:
+        out.append("prep")
+    g = gaz.get(low)
+    if g:
+        out += ["gz=" + x for x in g.split(",")]
+    return tuple(out)
 
 
-def sent_features(words: list[str]) -> list[list[str]]:
-    """Features for each token of one sentence: own word plus a +-2 window."""
-    n = len(words)
-    own = [word_features(w) for w in words]
-    ctx = [context_features(w) for w in words]
-    out: list[list[str]] = []
-    for i in range(n):
-        f = ["b", *own[i]]
-        if i == 0:
-            f.append("BOS")
-        else:
-            f += ["-1" + x for x in ctx[i - 1]]
-            if i > 1:
-                f.append("-2" + ctx[i - 2][0])
-        if i == n - 1:
-            f.append("EOS")
-        else:
-            f += ["+1" + x for x in ctx[i + 1]]
-            if i < n - 2:
-                f.append("+2" + ctx[i + 2][0])
-        out.append(f)
+class Featurizer:
+    """Sentence features for one model; its gazetteer travels with the model file."""
+
+    def __init__(self, gaz: Gazetteer | None = None) -> None:
+        self.gaz: Gazetteer = gaz or {}
+        self._own: dict[str, tuple[str, ...]] = {}
+        self._ctx: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {}
+
+    def _own_of(self, word: str) -> tuple[str, ...]:
+        f = self._own.get(word)
+        if f is None:
+            if len(self._own) >= _CACHE_MAX:
+                self._own.clear()  # bounded: start over rather than grow without limit
+            f = self._own[word] = ("b", *word_features(word, self.gaz))
+        return f
+
+    def _ctx_of(self, word: str) -> tuple[tuple[str, ...], tuple[str, ...], str, str]:
+        c = self._ctx.get(word)
+        if c is None:
+            if len(self._ctx) >= _CACHE_MAX:
+                self._ctx.clear()
+            ctx = context_features(word, self.gaz)
+            c = self._ctx[word] = (tuple("-1" + x for x in ctx), tuple("+1" + x for x in ctx),
+                                   "-2" + ctx[0], "+2" + ctx[0])
+        return c
+
+    def sent(self, words: list[str]) -> list[tuple[str, ...]]:
+        """Features for each token of one sentence: own word plus a +-2 window."""
+        n = len(words)
+        own = [self._own_of(w) for w in words]
+        ctx = [self._ctx_of(w) for w in words]
+        out: list[tuple[str, ...]] = []
+        for i in range(n):
+            left: tuple[str, ...]
+            right: tuple[str, ...]
+            if i == 0:
+                left = ("BOS",)
+            elif i == 1:
+                left = ctx[0][0]
+            else:
+                left = (*ctx[i - 1][0], ctx[i - 2][2])
+            if i == n - 1:
+                right = ("EOS",)
+            elif i == n - 2:
+                right = ctx[i + 1][1]
+            else:
+                right = (*ctx[i + 1][1], ctx[i + 2][3])
+            out.append(own[i] + left + right)
+        return out
+
+
+def sent_features(words: list[str]) -> list[tuple[str, ...]]:
+    """Features without a gazetteer (kept for callers that have no model at hand)."""
+    return Featurizer().sent(words)
+
+
+def build_gazetteer(sentences: Iterable[tuple[list[str], list[str]]], min_count: int = 2,
+                    ratio: float = 0.6) -> dict[str, str]:
+    """Word lists learned from tagged sentences: PER/ORG/LOC names, first names ('FIRST'), and
+    capitalised words that are (almost) never part of a name ('NOUN')."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for words, tags in sentences:
+        for i, (w, t) in enumerate(zip(words, tags, strict=True)):
+            low = w.lower()
+            kind = t[2:] if t != "O" else "O"
+            counts[low][kind] += 1
+            if t.startswith("B-PER") and i + 1 < len(tags) and tags[i + 1] == "I-PER":
+                counts[low]["FIRST"] += 1
+    out: dict[str, str] = {}
+    for low, c in counts.items():
+        total = sum(v for k, v in c.items() if k != "FIRST")
+        tags_: list[str] = []
+        for kind in ("PER", "ORG", "LOC"):
+            if c[kind] >= min_count and c[kind] / total >= ratio:
+                tags_.append(kind)
+        if c["FIRST"] >= min_count and c["FIRST"] / total >= ratio:
+            tags_.append("FIRST")
+        if c["O"] >= 3 and c["O"] / total >= 0.97 and low[:1].isalpha():
+            tags_.append("NOUN")
+        if tags_:
+            out[low] = ",".join(tags_)
     return out
+
+
+def save_gazetteer(gaz: Mapping[str, str], path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(dict(sorted(gaz.items())), ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+
+
+def load_gazetteer(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {str(k): str(v) for k, v in data.items()}

@@ -399,7 +399,7 @@ def build_article(
             fields.get("version_created") or fields.get("first_created") or doc.received_at
         )
         fields["mentioned_dates"] = mentioned_dates(
-            date_candidates([teaser or "", *(b.text for b in body)]), reference
+            date_candidates([headline, teaser or "", *(b.text for b in body)]), reference
         )
     return CanonicalArticle(
         id=stable_id,

@@ -63,7 +63,7 @@ class FeedParser(Parser):
             # A stream, never the bytes: feedparser fetches strings that look like URLs
             # and opens strings that name existing files.
             feed = feedparser.parse(io.BytesIO(doc.payload), response_headers=headers)
-        except Exception as exc:  # noqa: BLE001 - feedparser raises arbitrary errors on garbage
+        except Exception as exc:
             raise ParseError(f"unreadable feed: {type(exc).__name__}: {exc}") from exc
         entries = feed.get("entries") or []
         if not entries:

@@ -27,13 +27,10 @@ _ARTICLE_TYPES = {
     "report", "techarticle", "scholarlyarticle",
 }
 # Site furniture trafilatura may keep: related-story lists, promos, consent and newsletter boxes.
-_FURNITURE = (
-    "related", "promo", "consent", "cookie", "newsletter", "recommend", "outbrain", "taboola",
-    "teaser-list", "more-stories", "read-more", "social-share", "share-bar", "paywall",
-)
+_FURNITURE = ("related", "promo", "consent", "cookie", "newsletter", "outbrain", "taboola")
 # One XPath evaluated once per page, in C; trafilatura's prune_xpath would re-run per fallback.
 _FURNITURE_XPATH = etree.XPath(
-    "//body//*[not(self::article or self::main)]["
+    "//body//*[self::div or self::section or self::aside or self::ul or self::ol][@class or @id]["
     + " or ".join(f'contains(@class,"{w}") or contains(@id,"{w}")' for w in _FURNITURE)
     + "]"
 )
@@ -177,6 +174,8 @@ class HtmlPageParser(Parser):
         title = next((str(t) for t in _TITLE(tree)), None)
         headline = (str_or_none(ld.get("headline")) or str_or_none(meta.get("og:title"))
                     or str_or_none(title))
+        if body and headline and body[0].text == clean_text(headline):
+            body = body[1:]  # the page's <h1> repeats the headline
         authors = _names(ld.get("author")) or _names(
             meta.get("author") or meta.get("article:author"))
         image = _image(ld.get("image")) or _image(meta.get("og:image"))

@@ -1,4 +1,4 @@
-"""Scraped German news page as text: kicker, headline, byline+caption, teaser, key points, body…"""
+"""Scraped German news page as text: kicker, headline, byline+caption, teaser, key points…"""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from services.normalizer.dates import mentioned_dates, parse_german_timestamp
 from shared.events import BodyBlock, CanonicalArticle, Image, Person, RelatedLink
 from shared.sanitize import clean_text
 
-from ..dates import mentioned_dates, parse_german_timestamp
 from .base import ParseError, ParseInput, Parser
 from .common import blocks_to_html, build_article
 
@@ -19,7 +19,9 @@ BYLINE_RE = re.compile(r"^[Vv]on\s+(.+)$")
 CREDIT_RE = re.compile(r"^(Bild|Foto|Fotos|Quelle|Grafik|Video)\s*:\s*(.+)$")
 KEY_POINTS_RE = re.compile(r"^Das Wichtigste in Kürze:?$")
 SOURCES_RE = re.compile(r"^(Verwendete Quellen|Quellen|Quelle):$")
-RELATED_RE = re.compile(r"^(Mehr entdecken|Mehr zum Thema|Weitere Artikel|Das könnte Sie auch interessieren)$")
+RELATED_RE = re.compile(
+    r"^(Mehr entdecken|Mehr zum Thema|Weitere Artikel|Das könnte Sie auch interessieren)$"
+)
 # Box labels whose content the text scrape lost; the label alone is page furniture.
 BOX_LABEL_RE = re.compile(
     r"^(Auch in den News|Lesen Sie auch|Mehr dazu|Mehr zum Thema|Auch interessant|Empfehlungen"
@@ -65,7 +67,7 @@ class _Sections:
 
 
 def split_byline_caption(text: str) -> tuple[list[str], str | None]:
-    """'von Anna Berg und Emre BölükbasiDie Gespräche…' -> (['Anna Berg', 'Emre Bölükbasi'], 'Die…')."""
+    """'Anna Berg und Emre BölükbasiDie Gespräche…' -> (['Anna Berg', 'Emre Bölükbasi'], 'Die…')."""
     tokens = text.split(" ")
     for index, token in enumerate(tokens):
         cuts = [m.start() for m in _GLUE_RE.finditer(token)]
@@ -88,7 +90,7 @@ def _sentences(line: str) -> int:
 
 
 def _is_subhead(line: str, following: str | None) -> bool:
-    """A short line without closing punctuation (a lone question may be one), before running text."""
+    """A short line without closing punctuation (a question may be one), before running text."""
     return (
         len(line) <= 100
         and len(line.split()) <= 12

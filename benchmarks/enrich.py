@@ -7,6 +7,7 @@ import asyncio
 import json
 import random
 import resource
+import statistics
 import sys
 import time
 from collections import defaultdict
@@ -17,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from services.enrichment.doc import Doc  # noqa: E402
+from services.enrichment.doc import Doc, article_text  # noqa: E402
 from services.enrichment.ner.corpora import KEEP, germeval_split, read_conll, spans  # noqa: E402
 from services.enrichment.ner.tagger import TaggerSet  # noqa: E402
 from services.enrichment.ner.train import shared_ner_dir  # noqa: E402
@@ -150,7 +151,7 @@ async def story_scores(annotator: Annotator) -> None:
 def synthetic(i: int, seed_paragraphs: list[str], rng: random.Random) -> CanonicalArticle:
     paras = seed_paragraphs[:]
     rng.shuffle(paras)
-    body = []
+    body: list[BodyBlock] = []
     size = 0
     while size < 3000:  # 3 KB of body text
         p = paras[len(body) % len(paras)]
@@ -161,22 +162,34 @@ def synthetic(i: int, seed_paragraphs: list[str], rng: random.Random) -> Canonic
                             first_created=T0 + timedelta(minutes=i))
 
 
-async def throughput(annotator: Annotator, n: int, rss_n: int) -> None:
+async def throughput(annotator: Annotator, n: int, rss_n: int, runs: int) -> None:
     raw = RawArticle(id="seed", source="bench", received_at=T0, trace_id="bench",
                      payload=(SHARED / "seeds" / "000_c3eca885e310276e.txt").read_bytes())
     paragraphs = list(normalize(raw, max_bytes=10**7)[1][0].paragraphs)
     rng = random.Random(1)
-    pipe = EnrichmentPipeline(annotator, StoryLinker(MemoryStoryStore()))
     arts = [synthetic(i, paragraphs, rng) for i in range(n)]
-    t = time.process_time()
-    for a in arts:
-        await pipe.enrich(a)
-    cpu = time.process_time() - t
-    print(f"Throughput: {n / cpu:.0f} articles/s per core (CPU time, {n} x 3 KB, full pipeline "
+    for a in arts[:50]:
+        annotator.annotate(a)  # warm-up: models opened, indexes built
+    full: list[float] = []
+    pure: list[float] = []
+    for _ in range(runs):
+        pipe = EnrichmentPipeline(annotator, StoryLinker(MemoryStoryStore()))
+        t = time.process_time()
+        for a in arts:
+            await pipe.enrich(a)
+        full.append(n / (time.process_time() - t))
+        t = time.process_time()
+        for a in arts:
+            annotator.annotate(a)
+        pure.append(n / (time.process_time() - t))
+    print(f"Throughput: median {statistics.median(full):.0f} articles/s per core (CPU time, "
+          f"{runs} runs of {n} x 3 KB: {', '.join(f'{x:.0f}' for x in full)}; full pipeline "
           "with in-memory story store)")
+    print(f"Throughput: median {statistics.median(pure):.0f} articles/s per core for the pure "
+          f"annotator ({', '.join(f'{x:.0f}' for x in pure)})")
     stage = {e.name: 0.0 for e in annotator.enrichers}
     for a in arts[:200]:
-        doc = Doc(article=a, text=a.body_text)
+        doc = Doc(article=a, text=article_text(a))
         for e in annotator.enrichers:
             t = time.perf_counter()
             e.enrich(doc)
@@ -184,19 +197,22 @@ async def throughput(annotator: Annotator, n: int, rss_n: int) -> None:
     print("  per stage ms/article: " + ", ".join(f"{k}={v / 200 * 1000:.2f}"
                                                  for k, v in stage.items()))
     if rss_n:
-        for i in range(n, rss_n):
-            await pipe.enrich(synthetic(i, paragraphs, rng))
+        # Synthetic articles reuse the seed's paragraphs, so word-level caches stay warm;
+        # the figure shows that state stays bounded, not a cold-start cost.
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        t = time.process_time()
+        for i in range(rss_n):
+            annotator.annotate(synthetic(n + i, paragraphs, rng))
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        store = pipe.linker.store
-        held = len(store.articles) if isinstance(store, MemoryStoryStore) else -1
-        print(f"Memory: max RSS {rss:.0f} MiB after {rss_n} articles; store holds "
-              f"{held} articles (14-day retention in article time)")
+        print(f"Memory: max RSS {rss:.0f} MiB after {rss_n} articles through the pure annotator "
+              f"({before:.0f} MiB before; {rss_n / (time.process_time() - t):.0f} articles/s)")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=2000, help="throughput sample")
     parser.add_argument("--rss-articles", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3, help="throughput runs (median shown)")
     parser.add_argument("--skip", action="append", default=[],
                         choices=["ner", "topics", "stories", "speed"])
     args = parser.parse_args()
@@ -208,7 +224,7 @@ def main() -> int:
     if "stories" not in args.skip:
         asyncio.run(story_scores(annotator))
     if "speed" not in args.skip:
-        asyncio.run(throughput(annotator, args.articles, args.rss_articles))
+        asyncio.run(throughput(annotator, args.articles, args.rss_articles, args.runs))
     return 0
 
 

@@ -24,6 +24,9 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
+# Absolute path to this script, for re-invoking itself under `timeout`
+# (a bare "infra.sh" in $0 would be looked up on PATH).
+SELF="$SCRIPT_DIR/$(basename "${BASH_SOURCE[0]}")"
 
 CACHE="${NEWSWIRE_CACHE:-$HOME/.cache/newswire}"
 DATA="${NEWSWIRE_DATA:-$REPO_ROOT/deploy/local/.data}"
@@ -409,7 +412,8 @@ start_mongo() {
     ferretdb)
         ensure_ferretdb
         # The SQLite URL must be a directory URI ending in "/"; one .sqlite
-        # file per database is created inside.
+        # file per database is created inside. (It is a URI: keep spaces and
+        # '?'/'#' out of NEWSWIRE_DATA.)
         mkdir -p "$DATA/ferretdb" "$DATA/ferretdb-state"
         local debug_addr=-
         if [[ "$FERRETDB_DEBUG_PORT" != "-" ]]; then
@@ -509,7 +513,7 @@ cmd_wait() {
             die "kafka is not running (did you run '$0 start'?)"
         }
         if port_open "$KAFKA_PORT" &&
-            timeout 30 "$0" kafka-class org.apache.kafka.tools.TopicCommand \
+            timeout 30 bash "$SELF" kafka-class org.apache.kafka.tools.TopicCommand \
                 --bootstrap-server "127.0.0.1:$KAFKA_PORT" --list >/dev/null 2>&1; then
             break
         fi

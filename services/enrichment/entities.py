@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Mapping
 
 from shared.events import Entity
 
@@ -12,6 +13,36 @@ from .ner.canonical import canonicalize, fold
 from .ner.tagger import Span, TaggerSet
 
 KINDS = frozenset({"PER", "ORG", "LOC"})
+_NAME = r"[A-ZÄÖÜ][\w'\u2019-]+"
+# A role word, then a name: "Kremlsprecher Dmitri Peskow", "Unterhändler Kirill Dmitrijew",
+# "US-Präsident Donald Trump", "spokesman Dmitry Peskov". The name is a person.
+_ROLE_NAME_RE = re.compile(
+    r"(?i:sprecher|sprecherin|präsident|präsidenten|präsidentin|chef|chefin|"
+    r"minister|ministers|ministerin|kanzler|kanzlerin|gesandte|gesandten|gesandter|berater|"
+    r"beraterin|unterhändler|unterhändlerin|vertraute|vertrauten|sekretär|direktor|"
+    r"direktorin|botschafter|botschafterin|gouverneur|bürgermeister|bürgermeisterin|"
+    r"staatschef|regierungschef|spokesman|spokeswoman|envoy|negotiator|adviser|advisor|"
+    r"chancellor|senator|governor|mayor|secretary|minister)"
+    rf"\s+({_NAME}(?:\s+{_NAME}){{0,2}})")
+# An organisation type, then its name: "Nachrichtenagentur Tass", 'Zeitung "Iswestija"',
+# "news agency Interfax". The name is an organisation.
+_ORG_HEAD = (r"agentur|nachrichtenagentur|zeitung|zeitschrift|magazin|sender|fernsehsender|"
+             r"konzern|partei|gewerkschaft|bank|verlag|agency|newspaper|broadcaster|"
+             r"daily|magazine|party|carrier|airline")
+_ORG_NAME_RE = re.compile(
+    rf"(?i:{_ORG_HEAD})\s+[\"„“«']?({_NAME}(?:\s+{_NAME}){{0,2}})")
+# A bare organisation-type word is not a name on its own ("der Zeitung").
+_GENERIC = re.compile(rf"(?:{_ORG_HEAD}|regierung|ministerium|government|ministry)",
+                      re.IGNORECASE)
+# German compounds naming one organisation: "Weltwirtschaftsforum", "Finanzministeriums".
+_ORG_WORD_RE = re.compile(r"\b[A-ZÄÖÜ]\w{3,}(?:forum|ministerium)s?\b")
+# Seats of power stand for the institution in news copy ("Der Kreml bestätigt ...").
+INSTITUTIONS = frozenset({"kreml", "kremlin", "weisses haus", "white house", "élysée",
+                          "elysee", "élysée-palast", "pentagon", "downing street",
+                          "vatikan", "vatican", "quai d'orsay", "bundeskanzleramt",
+                          "kanzleramt", "zhongnanhai"})
+ALIASES_MAX = 50_000
+_QUOTES = "\"'„“”«»"
 
 
 class EntityEnricher:
@@ -19,16 +50,68 @@ class EntityEnricher:
 
     def __init__(self, taggers: TaggerSet | None = None) -> None:
         self.taggers = taggers or TaggerSet()
+        # Surname -> fullest person name seen recently, across articles; bounded (LRU), so
+        # "Putin" alone in a later brief still comes out as "Wladimir Putin".
+        self._aliases: OrderedDict[str, str] = OrderedDict()
 
     def mentions(self, text: str, lang: str) -> list[Mention]:
-        spans = propagate(text, [s for s in self.taggers.for_lang(lang).spans(text)
-                                 if s.type in KINDS])
-        return [Mention(n.start, n.end, n.type, n.text, n.canonical)
-                for n in canonicalize(spans, text, lang)]
+        tagger = self.taggers.for_lang(lang)
+        tagged = [s for s in tagger.spans(text) if s.type in KINDS]
+        spans = propagate(text, rules(text, tagged, tagger.featurizer.gaz))
+        named = canonicalize(spans, text, lang)
+        return [Mention(n.start, n.end, n.type, n.text, self._alias(n.canonical, n.type))
+                for n in named]
+
+    def _alias(self, canonical: str, kind: str) -> str:
+        if kind != "PER":
+            return canonical
+        parts = canonical.split()
+        key = fold(parts[-1])
+        if len(parts) > 1:
+            self._aliases[key] = canonical
+            self._aliases.move_to_end(key)
+            if len(self._aliases) > ALIASES_MAX:
+                self._aliases.popitem(last=False)
+            return canonical
+        return self._aliases.get(key, canonical)
 
     def enrich(self, doc: Doc) -> None:
         doc.mentions = self.mentions(doc.text, doc.lang)
         doc.entities = group(doc.mentions)
+
+
+def rules(text: str, spans: list[Span], gaz: Mapping[str, str]) -> list[Span]:
+    """Cue rules over the CRF output: role words make persons, organisation types make
+    organisations, seats of power are institutions, bare generic nouns are dropped."""
+    forced: list[Span] = []
+    for regex, kind in ((_ROLE_NAME_RE, "PER"), (_ORG_NAME_RE, "ORG")):
+        for m in regex.finditer(text):
+            words = m.group(1).split()
+            # Stop at a word the training data never saw in a name ("Putin Kalender").
+            keep: list[str] = []
+            for w in words:
+                g = gaz.get(w.lower().rstrip("s"), "") or gaz.get(w.lower(), "")
+                if g and "PER" not in g and "FIRST" not in g and kind == "PER":
+                    break  # a known common noun or place: "Präsident Frankreichs"
+                if "NOUN" in g:
+                    break
+                keep.append(w)
+            if keep:
+                start = m.start(1)
+                end = start + len(" ".join(keep))
+                forced.append(Span(start, end, kind, text[start:end]))
+    forced += [Span(m.start(), m.end(), "ORG", m.group()) for m in _ORG_WORD_RE.finditer(text)]
+    out: list[Span] = []
+    for s in spans:
+        caps = [w.strip(_QUOTES) for w in s.text.split() if w[:1].isupper()]
+        if caps and all(_GENERIC.fullmatch(w) for w in caps):
+            continue  # "der russischen Zeitung": a kind of organisation, not a name
+        kind = "ORG" if fold(s.text) in INSTITUTIONS else s.type
+        out.append(Span(s.start, s.end, kind, s.text))
+    # A forced span replaces the CRF spans it overlaps.
+    for f in forced:
+        out = [s for s in out if s.end <= f.start or s.start >= f.end]
+    return sorted([*out, *forced], key=lambda s: s.start)
 
 
 def group(mentions: list[Mention]) -> list[Entity]:

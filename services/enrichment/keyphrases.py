@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from functools import lru_cache
 
 from shared.events import Keyphrase
 
@@ -15,6 +16,7 @@ _WORD_RE = re.compile(r"\w+(?:[-'\u2019]\w+)*|[.,;:!?()\"„“”«»]")
 _BREAK = frozenset('.,;:!?()"„“”«»')
 
 
+@lru_cache(maxsize=65_536)
 def phrase_key(text: str) -> str:
     """Inflection-tolerant key so 'Gespräche'/'Gesprächen' or 'talks'/'talk' count once."""
     words = []
@@ -56,7 +58,7 @@ class KeyphraseEnricher:
 
     def extract(self, doc: Doc) -> list[Keyphrase]:
         art, lang = doc.article, doc.lang
-        blocks = [(art.headline, 3.0), (art.kicker or "", 2.0), (art.teaser or "", 1.5),
+        blocks = [(art.headline, 3.0), (art.kicker or "", 3.0), (art.teaser or "", 1.5),
                   (" ".join(art.key_points), 1.2), (art.body_text, 1.0)]
         score: dict[str, float] = defaultdict(float)
         surface: dict[str, str] = {}

@@ -11,9 +11,9 @@ from .doc import Doc
 LANGUAGES = (Language.GERMAN, Language.ENGLISH, Language.FRENCH, Language.SPANISH,
              Language.ITALIAN, Language.PORTUGUESE, Language.DUTCH, Language.SWEDISH,
              Language.DANISH, Language.BOKMAL, Language.POLISH)
-# The first few hundred characters decide the language of a news text; reading all of a
-# long article only costs time.
-SAMPLE_CHARS = 600
+# The first few hundred characters (headline, teaser) decide the language of a news text;
+# reading more only costs time (lingua's cost grows with the text).
+SAMPLE_CHARS = 320
 MIN_CHARS = 12
 
 

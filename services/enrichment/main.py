@@ -91,7 +91,7 @@ def build_app(settings: EnrichmentSettings | None = None, store: StoryStore | No
             await client.close()
 
     app = AsgiFastStream(
-        broker, asgi_routes=ops_routes(SERVICE, metrics, checks),  # type: ignore[arg-type]
+        broker, asgi_routes=ops_routes(SERVICE, metrics, checks),
         on_startup=[startup], on_shutdown=[shutdown], asyncapi_path="/asyncapi",
         specification=AsyncAPI(broker, title="newswire enrichment", version="0.1.0",
                                description="Language, IPTC Media Topics, entities, stories."),

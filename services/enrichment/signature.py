@@ -8,6 +8,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from shared.events import CanonicalArticle
 
@@ -99,10 +100,16 @@ def signature(doc: Doc, max_keyphrases: int = 8) -> Signature:
 def sketch_similarity(a: tuple[int, ...], b: tuple[int, ...], k: int = SKETCH) -> float:
     if not a or not b:
         return 0.0
-    union = sorted(set(a) | set(b))[:k]
-    sa, sb = set(a), set(b)
-    both = sum(1 for h in union if h in sa and h in sb)
-    return both / len(union)
+    sa = set(a)
+    inter = sa.intersection(b)
+    if not inter:
+        return 0.0
+    union = sa.union(b)
+    if len(union) <= k:
+        return len(inter) / len(union)
+    # Bottom-k of the union: hashes up to its k-th smallest; sketches are sorted ascending.
+    cut = sorted(union)[k - 1]
+    return sum(1 for h in inter if h <= cut) / k
 
 
 @dataclass(frozen=True)
@@ -128,17 +135,19 @@ class Similarity:
         return tuple(out)
 
 
+@lru_cache(maxsize=4096)
+def _mass(keys: tuple[str, ...]) -> float:
+    return sum(WEIGHTS.get(k[0], 1.0) for k in keys)
+
+
 def similarity(a: Signature, b: Signature, horizon_hours: float = 72.0) -> Similarity:
     """Symmetric in a and b, so either replica computing it reaches the same decision."""
-    shared = tuple(sorted(set(a.keys) & set(b.keys)))
-
-    def mass(keys: tuple[str, ...]) -> float:
-        return sum(WEIGHTS.get(k[0], 1.0) for k in keys)
-
-    ma, mb = mass(a.keys), mass(b.keys)
+    shared = tuple(sorted(set(a.keys).intersection(b.keys)))
+    ma, mb = _mass(a.keys), _mass(b.keys)
     # Dice punishes a long article against a short one; the overlap coefficient alone lets
     # a two-name brief join anything; their mean sits between.
-    ents = (mass(shared) / (ma + mb) + mass(shared) / min(ma, mb) / 2) if ma and mb else 0.0
+    ms = _mass(shared)
+    ents = (ms / (ma + mb) + ms / min(ma, mb) / 2) if ma and mb else 0.0
     if sum(1 for k in shared if k[0] in "po") < 2:
         ents *= 0.5  # one shared person is a topic, not yet a story
     text = sketch_similarity(a.sketch, b.sketch)

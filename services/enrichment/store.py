@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -67,12 +69,13 @@ class MemoryStoryStore:
 
     async def candidates(self, keys: tuple[str, ...], since: datetime, until: datetime,
                          limit: int, exclude: str) -> list[StoredArticle]:
-        wanted = set(keys)
-        ids = set().union(*(self.by_key.get(k, set()) for k in wanted)) - {exclude}
-        hits = [a for i in ids if (a := self.articles.get(i)) is not None
-                and since <= a.published <= until and wanted & set(a.keys)]
-        hits.sort(key=lambda a: (-len(wanted & set(a.keys)), a.node))
-        return hits[:limit]
+        shared: Counter[str] = Counter()
+        for k in set(keys):
+            shared.update(self.by_key.get(k, ()))
+        shared.pop(exclude, None)
+        hits = [(-n, a.node, a) for i, n in shared.items()
+                if (a := self.articles.get(i)) is not None and since <= a.published <= until]
+        return [h[2] for h in heapq.nsmallest(limit, hits, key=lambda h: (h[0], h[1]))]
 
     async def make_set(self, node: str) -> None:
         if node not in self.parents:

@@ -10,6 +10,7 @@ from shared.events import Subject
 
 from .cues import CUES
 from .doc import Doc
+from .stopwords import STOPWORDS
 from .vocab import Vocabulary, normalize_qcode, shared_vocabulary
 
 _WORD_RE = re.compile(r"\w+(?:-\w+)*")
@@ -17,7 +18,7 @@ _STOP = frozenset(("and", "und", "et", "y", "e", "other", "sonstige", "autres", 
                    "general", "allgemein", "général", "the", "der", "die", "das", "les", "los",
                    "gli", "des", "del", "della", "von", "of", "de", "di"))
 # How many letters a word may carry beyond a stem ("krieg" -> "kriegen", "kriegs").
-_INFLECTION = 5
+_INFLECTION = 3
 _MIN_TAIL = 5
 LABEL_WEIGHT = 1.0
 CUE_WEIGHT = 1.5
@@ -33,6 +34,7 @@ class TermIndex:
 
     def __init__(self) -> None:
         self.terms: dict[str, dict[str, float]] = defaultdict(dict)
+        self._memo: dict[tuple[str, bool], dict[str, float]] = {}
 
     def add(self, term: str, qcode: str, weight: float) -> None:
         term = _fold(term)
@@ -47,10 +49,20 @@ class TermIndex:
                 postings[q] *= damp
 
     def match(self, word: str, compounds: bool) -> dict[str, float]:
+        """Memoised (bounded): the same words come back article after article."""
+        key = (word, compounds)
+        hit = self._memo.get(key)
+        if hit is None:
+            if len(self._memo) >= 100_000:
+                self._memo.clear()
+            hit = self._memo[key] = self._match(word, compounds)
+        return hit
+
+    def _match(self, word: str, compounds: bool) -> dict[str, float]:
         n = len(word)
         hits: dict[str, float] = {}
         if n < 4:
-            return self.terms.get(word, {})
+            return self.terms.get(word) or {}
         for k in range(max(4, n - _INFLECTION), n + 1):
             found = self.terms.get(word[:k])
             if found:
@@ -65,10 +77,20 @@ class TermIndex:
         return hits
 
 
+def label_langs(vocab: Vocabulary, lang: str) -> set[str]:
+    """The article's own labels; English only where the vocabulary has none in its language
+    (English labels on a German text match function words: 'war', 'art', 'stand')."""
+    keys = {"nb"} if lang in {"no", "nb"} else {lang}
+    if not any(k in c.labels for c in vocab.concepts.values() for k in keys):
+        keys = {"en"}
+    return keys
+
+
 def build_index(vocab: Vocabulary, lang: str) -> TermIndex:
     index = TermIndex()
+    keys = label_langs(vocab, lang)
     for qcode, concept in vocab.concepts.items():
-        for key in {lang, "en"}:
+        for key in keys:
             label = concept.labels.get(key)
             if not label:
                 continue
@@ -86,7 +108,7 @@ def _stem(word: str) -> str:
     """Crude multilingual stem: drop common inflection endings from longer words."""
     if len(word) > 6:
         for suffix in ("ungen", "ung", "en", "es", "er", "e", "s", "n"):
-            if word.endswith(suffix) and len(word) - len(suffix) >= 5:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 6:
                 return word[: -len(suffix)]
     return word
 
@@ -121,7 +143,10 @@ class TopicEnricher:
                     tf[part] += boost
                 if i + 1 < len(words):
                     tf[f"{w} {words[i + 1]}"] += boost
+        stop = STOPWORDS.get(doc.lang, frozenset())
         for word, count in tf.items():
+            if word in stop or len(word) < 3:
+                continue
             hits = index.terms.get(word, {}) if " " in word else index.match(word, compounds)
             for q, weight in hits.items():
                 raw[q] += weight * (1.0 + math.log(count))

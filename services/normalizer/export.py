@@ -132,20 +132,20 @@ def to_ninjs(article: CanonicalArticle) -> dict[str, Any]:
         doc["headlines"].append({"role": "kicker", "value": article.kicker})
     if article.subheadline:
         doc["headlines"].append({"role": "subheadline", "value": article.subheadline})
-    for key, value in (
-        ("firstcreated", _dt(article.first_created)),
-        ("versioncreated", _dt(article.version_created)),
-        ("embargoed", _dt(article.embargoed_until)),
-        ("language", article.language),
-        ("located", article.located),
-        ("copyrightnotice", article.copyright),
-    ):
-        if value:
-            doc[key] = value
-    for key, kind in _PASSTHROUGH.items():
-        value = article.extra.get(key)
-        if isinstance(value, kind) and not isinstance(value, bool) and value != "":
-            doc[key] = value
+    optional = {
+        "firstcreated": _dt(article.first_created),
+        "versioncreated": _dt(article.version_created),
+        "embargoed": _dt(article.embargoed_until),
+        "language": article.language,
+        "located": article.located,
+        "copyrightnotice": article.copyright,
+    }
+    doc.update({key: value for key, value in optional.items() if value})
+    doc.update({
+        key: value for key, kind in _PASSTHROUGH.items()
+        if isinstance(value := article.extra.get(key), kind)
+        and not isinstance(value, bool) and value != ""
+    })
     doc["descriptions"] = _descriptions(article)
     bodies: list[dict[str, Any]] = []
     if article.body_html:

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .tagger import Span
 
@@ -15,6 +16,7 @@ _TITLE_RE = re.compile(
     r"kanzler|kanzlerin|gesandte|gesandter|führer|boss|ceo|senator|gouverneur|governor|"
     r"general|papst|pope|könig|king|queen|prinz|prince|dr\.?|prof\.?|mr\.?|mrs\.?|ms\.?|"
     r"herr|frau|sir|lord|st\.?)$", re.IGNORECASE)
+_ORG_GENITIVE = re.compile(r"\w{3}(forum|ministerium|konzern|verband|institut|amt)s$")
 _TRIM = "\"'„“”«»\u201a\u2018\u2019()[]{}.,;:!? "
 
 
@@ -27,6 +29,7 @@ class Named:
     canonical: str
 
 
+@lru_cache(maxsize=65_536)
 def fold(name: str) -> str:
     """Case- and accent-insensitive key ('Selenskyj' and 'SELENSKYJ' meet)."""
     nfkd = unicodedata.normalize("NFKD", name.lower().replace("ß", "ss"))
@@ -47,6 +50,8 @@ def clean(span: Span, lang: str, words: set[str]) -> tuple[str, int]:
         if len(last) > 3 and last.endswith("s") and (last[:-1] in words or
                                                      last.endswith(("lands", "reichs"))):
             parts[-1] = last[:-1]
+    if lang == "de" and span.type == "ORG" and parts and _ORG_GENITIVE.search(parts[-1]):
+        parts[-1] = parts[-1][:-1]  # "des Weltwirtschaftsforums" -> "Weltwirtschaftsforum"
     return " ".join(parts), shift
 
 

@@ -175,10 +175,8 @@ def build_gazetteer(sentences: Iterable[tuple[list[str], list[str]]], min_count:
     out: dict[str, str] = {}
     for low, c in counts.items():
         total = sum(v for k, v in c.items() if k != "FIRST")
-        tags_: list[str] = []
-        for kind in ("PER", "ORG", "LOC"):
-            if c[kind] >= min_count and c[kind] / total >= ratio:
-                tags_.append(kind)
+        tags_ = [kind for kind in ("PER", "ORG", "LOC")
+                 if c[kind] >= min_count and c[kind] / total >= ratio]
         if c["FIRST"] >= min_count and c["FIRST"] / total >= ratio:
             tags_.append("FIRST")
         if c["O"] >= 3 and c["O"] / total >= 0.97 and low[:1].isalpha():

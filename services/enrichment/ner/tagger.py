@@ -7,9 +7,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import pycrfsuite  # type: ignore[import-untyped]
+import pycrfsuite
 
-from .features import sent_features
+from .features import FEATURE_VERSION, Featurizer, load_gazetteer
 from .tokens import Token, sentences
 
 SUPPORTED = ("de", "en")
@@ -29,7 +29,13 @@ def default_model_dir() -> Path:
 
 
 def model_path(model_dir: Path, lang: str) -> Path:
-    return model_dir / f"ner-{lang}.crfsuite"
+    """Versioned with the feature set, so a model built for other features is never reused."""
+    return model_dir / f"ner-{lang}.v{FEATURE_VERSION}.crfsuite"
+
+
+def gazetteer_path(model: Path) -> Path:
+    """The word lists the model was trained with; written before the model itself."""
+    return model.with_suffix(".gaz.json")
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,7 @@ class CrfTagger:
             raise ModelMissingError(f"NER model {path} missing: run `python scripts/train_ner.py`")
         self.path = path
         self._local = threading.local()
+        self.featurizer = Featurizer(load_gazetteer(gazetteer_path(path)))
 
     def _tagger(self) -> pycrfsuite.Tagger:
         tagger = getattr(self._local, "tagger", None)
@@ -58,7 +65,7 @@ class CrfTagger:
         return tagger
 
     def tag_tokens(self, words: list[str]) -> list[str]:
-        return list(self._tagger().tag(sent_features(words)))
+        return list(self._tagger().tag(self.featurizer.sent(words)))
 
     def spans(self, text: str) -> list[Span]:
         out: list[Span] = []

@@ -7,10 +7,11 @@ from typing import NamedTuple
 
 # Words keep inner hyphens/apostrophes/dots ("Putin-Witkoff-Treffen", "O'Neill", "U.S."),
 # so German compounds stay one token as in GermEval.
-_TOKEN_RE = re.compile(
-    r"\w+(?:[-'\u2019.&]\w+)*\.?(?<=\w\.)(?=\s|$)|\w+(?:[-'\u2019&]\w+)*|[^\w\s]")
+_TOKEN_RE = re.compile(r"(?:\w\.){2,}(?=\W|$)|\w+(?:[-'\u2019&]\w+)*|[^\w\s]")
 _ABBREV = frozenset({"dr", "st", "nr", "bzw", "ca", "vgl", "z", "b", "u", "mr", "mrs", "ms",
                      "prof", "jr", "sen", "gen", "gov", "etc", "inc", "corp", "co", "ltd"})
+
+_ENDS = frozenset(".?!")
 
 
 class Token(NamedTuple):
@@ -23,12 +24,15 @@ def tokenize(text: str) -> list[Token]:
     return [Token(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(text)]
 
 
-def _ends_sentence(tok: Token, nxt: Token | None) -> bool:
+def _ends_sentence(tok: Token, prev: Token | None, nxt: Token | None) -> bool:
     if tok.text in {"?", "!"}:
         return True
-    if tok.text != "." and not (tok.text.endswith(".") and len(tok.text) > 1):
+    if tok.text != ".":
         return False
-    if tok.text.endswith(".") and tok.text[:-1].lower() in _ABBREV:
+    # A sentence-final dot is its own token (as in the training corpora); after an
+    # abbreviation or a day number ("22. Januar") it does not end the sentence.
+    if prev is not None and (prev.text.lower() in _ABBREV or
+                             (prev.text.isdigit() and len(prev.text) <= 2)):
         return False
     return nxt is None or nxt.text[:1].isupper() or nxt.text[:1] in "\"„«“"
 
@@ -36,13 +40,16 @@ def _ends_sentence(tok: Token, nxt: Token | None) -> bool:
 def sentences(text: str, max_len: int = 80) -> list[list[Token]]:
     """Split on sentence punctuation and hard line breaks; cap length to bound CRF cost."""
     out: list[list[Token]] = []
-    for para in _paragraph_spans(text):
-        toks = tokenize(text[para[0]:para[1]])
+    for start, end in _paragraph_spans(text):
+        toks = [Token(m.start(), m.end(), m.group())
+                for m in _TOKEN_RE.finditer(text, start, end)]
         cur: list[Token] = []
+        last = len(toks) - 1
         for i, t in enumerate(toks):
-            cur.append(Token(t.start + para[0], t.end + para[0], t.text))
-            nxt = toks[i + 1] if i + 1 < len(toks) else None
-            if _ends_sentence(t, nxt) or len(cur) >= max_len:
+            cur.append(t)
+            if (t.text in _ENDS and _ends_sentence(t, toks[i - 1] if i else None,
+                                                   toks[i + 1] if i < last else None)) \
+                    or len(cur) >= max_len:
                 out.append(cur)
                 cur = []
         if cur:
@@ -50,9 +57,12 @@ def sentences(text: str, max_len: int = 80) -> list[list[Token]]:
     return out
 
 
+_BREAKS_RE = re.compile(r"\n+")
+
+
 def _paragraph_spans(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
-    for m in re.finditer(r"\n+", text):
+    for m in _BREAKS_RE.finditer(text):
         if m.start() > start:
             spans.append((start, m.start()))
         start = m.end()

@@ -1,4 +1,4 @@
-"""The parser interface: a name, claimed content types, a sniffing can_parse() and a pure parse()."""
+"""The parser interface: a name, claimed content types, sniffing can_parse() and pure parse()."""
 
 from __future__ import annotations
 

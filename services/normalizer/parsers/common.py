@@ -4,26 +4,22 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
-import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from dateutil import parser as dateutil_parser
-from lxml import etree
-from lxml import html as lxml_html
 
+from services.normalizer.dates import mentioned_dates
 from shared.events import BodyBlock, CanonicalArticle, PubStatus, Signal, Subject, text_stats
 from shared.ids import article_id
 from shared.sanitize import clean_html, clean_text, safe_keys
 
-from ..dates import mentioned_dates
 from .base import EmptyDocument, HostileInput, ParseError, ParseInput
 
-# A DOCTYPE internal subset that declares entities: the vehicle of billion-laughs and XXE.
-_ENTITY_DECL_RE = re.compile(r"<!DOCTYPE[^\[>]*\[[^\]]*<!ENTITY", re.IGNORECASE | re.DOTALL)
 _COMPACT_DT_RE = re.compile(
     r"^(\d{4})(\d{2})(\d{2})T?(\d{2})(\d{2})(\d{2})?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$"
 )
@@ -44,8 +40,6 @@ _WEEKDAY_NAMES = (
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
 )
 
-_local = threading.local()
-
 
 def blocks_to_html(blocks: Iterable[BodyBlock]) -> str:
     parts = []
@@ -53,141 +47,6 @@ def blocks_to_html(blocks: Iterable[BodyBlock]) -> str:
         tag = "h2" if block.kind == "subhead" else "p"
         parts.append(f"<{tag}>{html.escape(block.text, quote=False)}</{tag}>")
     return clean_html("".join(parts))
-
-
-def paragraphs(texts: Iterable[str]) -> tuple[BodyBlock, ...]:
-    cleaned = (clean_text(t) for t in texts)
-    return tuple(BodyBlock(kind="paragraph", text=t) for t in cleaned if t)
-
-
-# ------------------------------------------------------------------------------ XML
-
-
-def _xml_parser() -> etree.XMLParser:
-    # lxml parsers must not be shared between threads; one hardened parser per thread.
-    parser: etree.XMLParser | None = getattr(_local, "xml_parser", None)
-    if parser is None:
-        parser = etree.XMLParser(
-            resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
-            dtd_validation=False, remove_comments=True, remove_pis=True, collect_ids=False,
-        )
-        _local.xml_parser = parser
-    return parser
-
-
-def reject_entity_declarations(text: str) -> None:
-    if _ENTITY_DECL_RE.search(text[:65536]):
-        raise HostileInput("DOCTYPE declares entities (entity expansion / external entities)")
-
-
-def parse_xml(doc: ParseInput) -> etree._Element:
-    """Root element of an XML payload, parsed with entities, DTDs and network refused."""
-    payload = doc.payload
-    head = doc.head(65536)
-    reject_entity_declarations(head)
-    declared = doc.charset
-    if declared and not payload.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
-        # The envelope's charset beats a missing or wrong XML declaration: re-encode as UTF-8.
-        text = doc.text()
-        payload = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1).encode("utf-8")
-    try:
-        root = etree.fromstring(payload, _xml_parser())
-    except etree.XMLSyntaxError as exc:
-        if "encoding" in str(exc).lower() or "bytes" in str(exc).lower():
-            # A wrong encoding declaration: fall back to our own decoding.
-            text = re.sub(r"^\s*<\?xml[^>]*\?>", "", doc.text(), count=1)
-            try:
-                root = etree.fromstring(text.encode("utf-8"), _xml_parser())
-            except etree.XMLSyntaxError as exc2:
-                raise ParseError(f"malformed XML: {exc2}") from exc2
-        else:
-            raise ParseError(f"malformed XML: {exc}") from exc
-    except (ValueError, TypeError) as exc:
-        raise ParseError(f"unreadable XML: {exc}") from exc
-    if root is None:
-        raise EmptyDocument("XML document has no root element")
-    dtd = root.getroottree().docinfo.internalDTD
-    if dtd is not None and any(True for _ in dtd.iterentities()):
-        raise HostileInput("DOCTYPE declares entities (entity expansion / external entities)")
-    return root
-
-
-def local(el: etree._Element) -> str:
-    tag = el.tag
-    if not isinstance(tag, str):
-        return ""
-    return tag.rsplit("}", 1)[-1]
-
-
-def text_of(el: etree._Element | None) -> str:
-    if el is None:
-        return ""
-    return clean_text("".join(el.itertext()))
-
-
-_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "hl1", "hl2", "subhead"})
-_PARAGRAPHS = frozenset({"p", "li", "blockquote", "pre", "dd", "dt", "tr", "bq", "nitf-table"})
-_SKIP = frozenset({
-    "script", "style", "media", "figure", "figcaption", "img", "noscript", "iframe", "form",
-    "aside", "nav", "header", "footer", "button", "object", "embed", "svg", "head",
-})
-
-
-def element_blocks(root: etree._Element, *, max_blocks: int = 5000) -> tuple[BodyBlock, ...]:
-    """Paragraphs and subheads of an XHTML/NITF/HTML element, in reading order."""
-    out: list[BodyBlock] = []
-
-    def walk(el: etree._Element) -> None:
-        for child in el:
-            if len(out) >= max_blocks:
-                return
-            name = local(child).lower()
-            if not name or name in _SKIP:
-                continue
-            if name in _HEADINGS:
-                text = text_of(child)
-                if text:
-                    out.append(BodyBlock(kind="subhead", text=text))
-            elif name in _PARAGRAPHS:
-                if name == "li" and any(local(c).lower() in {"ul", "ol"} for c in child):
-                    walk(child)
-                    continue
-                sep = " | " if name == "tr" else ""
-                cells = (
-                    [text_of(c) for c in child] if name == "tr" else ["".join(child.itertext())]
-                )
-                text = clean_text(sep.join(c for c in cells if c))
-                if text:
-                    out.append(BodyBlock(kind="paragraph", text=text))
-            else:
-                lead = clean_text(child.text or "") if name in {"div", "section"} else ""
-                if lead:
-                    out.append(BodyBlock(kind="paragraph", text=lead))
-                walk(child)
-
-    walk(root)
-    return tuple(out)
-
-
-def html_fragment(markup: str) -> etree._Element | None:
-    """An HTML snippet as an element tree; None when there is nothing to parse."""
-    if not markup or not markup.strip():
-        return None
-    try:
-        return lxml_html.fragment_fromstring(markup, create_parent="div")
-    except (etree.ParserError, ValueError, TypeError):
-        return None
-
-
-def html_blocks(markup: str | None) -> tuple[BodyBlock, ...]:
-    root = html_fragment(markup or "")
-    if root is None:
-        return ()
-    blocks = element_blocks(root)
-    if not blocks:
-        # Bare text with no block markup is one paragraph per line.
-        return paragraphs("".join(root.itertext()).splitlines())
-    return blocks
 
 
 # ----------------------------------------------------------------------------- JSON
@@ -266,7 +125,7 @@ def as_version(value: Any) -> int:
     if isinstance(value, bool):
         return 1
     if isinstance(value, int | float):
-        number = int(value) if value == value and abs(value) < 1e12 else 1
+        number = int(value) if math.isfinite(value) and abs(value) < 1e12 else 1
     elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 12:
         number = int(value.strip())
     else:

@@ -13,8 +13,6 @@ from .common import (
     as_version,
     build_article,
     dedupe_subjects,
-    html_blocks,
-    html_fragment,
     looks_like_json,
     parse_datetime,
     parse_json,
@@ -23,6 +21,7 @@ from .common import (
     str_or_none,
     subject,
 )
+from .markup import all_text, html_blocks, html_fragment
 
 _SIGNALS: dict[str, Signal] = {"sig:update": "update", "sig:correction": "correction"}
 _SUBJECT_TYPES = {"dnltype:dpasubject", "dnltype:geosubject", "dnltype:keyword"}
@@ -158,7 +157,7 @@ class DigitalwiresParser(Parser):
             return ()
         links = []
         for anchor in root.iter("a"):
-            text = clean_text("".join(anchor.itertext()))
+            text = clean_text(all_text(anchor))
             if text:
                 links.append(RelatedLink(headline=text, url=anchor.get("href")))
         return tuple(links)

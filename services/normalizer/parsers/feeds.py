@@ -12,13 +12,8 @@ from shared.events import CanonicalArticle, Image, Person
 from shared.sanitize import clean_text
 
 from .base import EmptyDocument, ParseError, ParseInput, Parser
-from .common import (
-    build_article,
-    html_blocks,
-    parse_datetime,
-    reject_entity_declarations,
-    str_or_none,
-)
+from .common import build_article, parse_datetime, str_or_none
+from .markup import html_blocks, reject_entity_declarations
 
 _ROOT_RE = re.compile(r"<(rss|feed|rdf:RDF|RDF)\b")
 _IMAGE_TYPES = ("image/",)
@@ -30,14 +25,15 @@ def _text(value: Any) -> str | None:
 
 def _images(entry: Any) -> tuple[Image, ...]:
     found: list[Image] = []
-    for media in entry.get("media_content") or []:
-        url = media.get("url")
-        if url and (media.get("medium") == "image" or str(media.get("type", "")).startswith(
-                _IMAGE_TYPES)):
-            found.append(Image(url=url))
-    for link in entry.get("links") or []:
-        if link.get("rel") == "enclosure" and str(link.get("type", "")).startswith(_IMAGE_TYPES):
-            found.append(Image(url=link.get("href")))
+    found.extend(
+        Image(url=media["url"]) for media in entry.get("media_content") or []
+        if media.get("url") and (media.get("medium") == "image"
+                                 or str(media.get("type", "")).startswith(_IMAGE_TYPES))
+    )
+    found.extend(
+        Image(url=link.get("href")) for link in entry.get("links") or []
+        if link.get("rel") == "enclosure" and str(link.get("type", "")).startswith(_IMAGE_TYPES)
+    )
     for thumb in entry.get("media_thumbnail") or []:
         if thumb.get("url") and not found:
             found.append(Image(url=thumb["url"]))
@@ -117,7 +113,7 @@ class FeedParser(Parser):
             byline=tuple(Person(name=clean_text(a), role="author") for a in authors),
             keywords=tuple(clean_text(t) for t in tags),
             first_created=parse_datetime(entry.get("published")),
-            version_created=parse_datetime(entry.get("updated") or entry.get("published")),
+            version_created=parse_datetime(dict.get(entry, "updated") or entry.get("published")),
             images=_images(entry),
             copyright=str_or_none(meta.get("rights")),
             extra={k: v for k, v in extra.items() if v is not None},

@@ -15,6 +15,7 @@ from shared.sanitize import clean_text, safe_keys
 
 from .base import EmptyDocument, ParseInput, Parser
 from .common import build_article, parse_datetime, str_or_none
+from .markup import all_text, xp_elements, xp_strings
 
 _JSONLD = etree.XPath('//script[@type="application/ld+json"]/text()')
 _META = etree.XPath("//meta[@content]")
@@ -65,8 +66,8 @@ def _types(node: dict[str, Any]) -> set[str]:
 def json_ld_article(tree: etree._Element) -> dict[str, Any]:
     """The first schema.org (News)Article object in the page's JSON-LD, or {}."""
     nodes: list[dict[str, Any]] = []
-    for script in _JSONLD(tree):
-        text = str(script).strip()
+    for script in xp_strings(_JSONLD, tree):
+        text = script.strip()
         if not text or len(text) > _MAX_LD_CHARS:
             continue
         try:
@@ -81,7 +82,7 @@ def json_ld_article(tree: etree._Element) -> dict[str, Any]:
 
 def meta_tags(tree: etree._Element) -> dict[str, str]:
     found: dict[str, str] = {}
-    for meta in _META(tree):
+    for meta in xp_elements(_META, tree):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
         value = meta.get("content")
         if key and value and key not in found:
@@ -114,7 +115,7 @@ def _image(value: Any) -> Image | None:
 
 def drop_furniture(tree: etree._Element) -> None:
     """Remove related-story lists, promos and consent boxes, once, before extraction."""
-    for el in _FURNITURE_XPATH(tree):
+    for el in xp_elements(_FURNITURE_XPATH, tree):
         if hasattr(el, "drop_tree"):
             el.drop_tree()  # keeps the element's tail text, unlike parent.remove()
 
@@ -127,17 +128,18 @@ def body_blocks(body: etree._Element | None) -> tuple[BodyBlock, ...]:
     for child in body:
         tag = child.tag if isinstance(child.tag, str) else ""
         if tag == "list":
-            texts = [clean_text("".join(item.itertext())) for item in child.iter("item")]
+            texts = [clean_text(all_text(item)) for item in child.iter("item")]
         elif tag == "table":
-            texts = [" | ".join(c for c in (clean_text("".join(cell.itertext()))
+            texts = [" | ".join(c for c in (clean_text(all_text(cell))
                                             for cell in row.iter("cell")) if c)
                      for row in child.iter("row")]
         else:
-            texts = [clean_text("".join(child.itertext()))]
+            texts = [clean_text(all_text(child))]
         kind = "subhead" if tag == "head" else "paragraph"
-        for text in texts:
-            if text and not (len(text) < 300 and _BOILERPLATE_TEXT.search(text)):
-                out.append(BodyBlock(kind=kind, text=text))
+        out.extend(
+            BodyBlock(kind=kind, text=text) for text in texts
+            if text and not (len(text) < 300 and _BOILERPLATE_TEXT.search(text))
+        )
     return tuple(out)
 
 
@@ -164,14 +166,14 @@ class HtmlPageParser(Parser):
             raise EmptyDocument("not parseable as HTML")
         ld = json_ld_article(tree)
         meta = meta_tags(tree)
-        canonical = next((str(u) for u in _CANONICAL(tree)), None)
+        canonical = next(iter(xp_strings(_CANONICAL, tree)), None)
         url = str_or_none(meta.get("og:url")) or canonical or doc.url
         drop_furniture(tree)
         extracted = bare_extraction(
             tree, url=url, include_comments=self.include_comments, with_metadata=False,
         )
         body = body_blocks(getattr(extracted, "body", None))
-        title = next((str(t) for t in _TITLE(tree)), None)
+        title = next(iter(xp_strings(_TITLE, tree)), None)
         headline = (str_or_none(ld.get("headline")) or str_or_none(meta.get("og:title"))
                     or str_or_none(title))
         if body and headline and body[0].text == clean_text(headline):
@@ -181,9 +183,9 @@ class HtmlPageParser(Parser):
         image = _image(ld.get("image")) or _image(meta.get("og:image"))
         keywords = ld.get("keywords") or meta.get("keywords") or ""
         if isinstance(keywords, str):
-            keywords = [k for k in keywords.split(",")]
+            keywords = keywords.split(",")
         language = (str_or_none(ld.get("inLanguage")) or str_or_none(meta.get("og:locale"))
-                    or next((str(x) for x in _HTML_LANG(tree)), None))
+                    or next(iter(xp_strings(_HTML_LANG, tree)), None))
         section = ld.get("articleSection") or meta.get("article:section")
         extra = {
             "section": section,

@@ -8,7 +8,8 @@ from shared.events import BodyBlock, CanonicalArticle
 from shared.sanitize import clean_text
 
 from .base import EmptyDocument, ParseInput, Parser
-from .common import build_article, paragraphs
+from .common import build_article
+from .markup import paragraphs
 
 SOH, STX, ETX = "\x01", "\x02", "\x03"
 # Header: service id, sequence number, priority, category, word count, optional keyword.
@@ -42,7 +43,7 @@ class Iptc7901Parser(Parser):
             header, _, text = text.partition("\n")
             header = clean_text(header)
             text = text.split("NNNN", 1)[0]
-        lines = [ln for ln in text.split("\n")]
+        lines = text.split("\n")
         while lines and not lines[0].strip():
             lines.pop(0)
         keyword = None

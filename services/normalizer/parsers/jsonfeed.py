@@ -8,15 +8,8 @@ from shared.events import CanonicalArticle, Image, Person
 from shared.sanitize import clean_text
 
 from .base import EmptyDocument, ParseError, ParseInput, Parser
-from .common import (
-    build_article,
-    html_blocks,
-    looks_like_json,
-    paragraphs,
-    parse_datetime,
-    parse_json,
-    str_or_none,
-)
+from .common import build_article, looks_like_json, parse_datetime, parse_json, str_or_none
+from .markup import html_blocks, paragraphs
 
 _KNOWN = {
     "id", "url", "title", "content_html", "content_text", "summary", "image", "banner_image",

@@ -13,15 +13,12 @@ from .common import (
     as_version,
     build_article,
     dedupe_subjects,
-    html_blocks,
-    paragraphs,
     parse_datetime,
-    parse_xml,
     pubstatus,
     status_signals,
     subject,
-    text_of,
 )
+from .markup import html_blocks, paragraphs, parse_xml, text_of, xp_elements, xp_strings
 from .nitf import find_nitf, nitf_content
 
 _SUBJECT_CODES = etree.XPath(
@@ -75,8 +72,8 @@ class NewsML1Parser(Parser):
             revision = as_version(text_of(ident.find("RevisionId")))
             extra["public_identifier"] = text_of(ident.find("PublicIdentifier")) or None
         management = item.find("NewsManagement")
-        status = pubstatus(management.find("Status").get("FormalName") if management is not None
-                           and management.find("Status") is not None else None)
+        status_el = management.find("Status") if management is not None else None
+        status = pubstatus(status_el.get("FormalName") if status_el is not None else None)
         component = item.find("NewsComponent")
         if component is None:
             return None
@@ -86,22 +83,22 @@ class NewsML1Parser(Parser):
             headline = text_of(lines.find("HeadLine"))
             subhead = text_of(lines.find("SubHeadLine"))
             dateline = text_of(lines.find("DateLine"))
-            advisory = " ".join(text_of(t) for t in _ADVISORY(lines))
+            advisory = " ".join(text_of(t) for t in xp_elements(_ADVISORY, lines))
             extra["newslines"] = {
                 "dateline": dateline or None, "advisory": advisory or None,
                 "creditline": text_of(lines.find("CreditLine")) or None,
                 "copyrightline": text_of(lines.find("CopyrightLine")) or None,
             }
-        genres = [str(g) for g in _GENRES(component)]
+        genres = xp_strings(_GENRES, component)
         body, fields = self._content(component)
         urgency = management.find("Urgency") if management is not None else None
         if urgency is not None and (urgency.get("FormalName") or "").isdigit():
             extra["urgency"] = int(urgency.get("FormalName") or 0)
         if not headline and not body:
             return None
-        creators = [str(c).strip() for c in _CREATORS(component) if str(c).strip()]
+        creators = [c.strip() for c in xp_strings(_CREATORS, component) if c.strip()]
         language = component.find("DescriptiveMetadata/Language")
-        city = [str(c) for c in _CITY(component)]
+        city = xp_strings(_CITY, component)
         return build_article(
             doc,
             parser=self.name,
@@ -116,8 +113,8 @@ class NewsML1Parser(Parser):
             language=language.get("FormalName") if language is not None else None,
             byline=tuple(Person(name=c, role="author") for c in creators),
             subjects=dedupe_subjects(subject(s.get("FormalName") or "")
-                                     for s in _SUBJECT_CODES(component)),
-            keywords=tuple(str(k) for k in _KEYWORDS(component)),
+                                     for s in xp_elements(_SUBJECT_CODES, component)),
+            keywords=tuple(xp_strings(_KEYWORDS, component)),
             genre=genres[0] if genres else None,
             located=city[0] if city else (dateline.split(",")[0] or None),
             first_created=parse_datetime(text_of(management.find("FirstCreated"))

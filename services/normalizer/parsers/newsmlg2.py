@@ -13,16 +13,12 @@ from .common import (
     as_version,
     build_article,
     dedupe_subjects,
-    element_blocks,
-    local,
-    paragraphs,
     parse_datetime,
-    parse_xml,
     pubstatus,
     status_signals,
     subject,
-    text_of,
 )
+from .markup import element_blocks, local, paragraphs, parse_xml, text_of, xp_elements, xp_strings
 from .nitf import find_nitf, nitf_content
 
 NAR = "http://iptc.org/std/nar/2006-10-01/"
@@ -102,7 +98,7 @@ class NewsMLG2Parser(Parser):
         kind = local(item)
         guid = item.get("guid")
         status = pubstatus(_a(item, "n:itemMeta/n:pubStatus", "qcode"))
-        signals = [_SIGNALS.get(_code(q)) for q in _SIGNAL_CODES(item)]
+        signals = [_SIGNALS.get(_code(q)) for q in xp_strings(_SIGNAL_CODES, item)]
         embargo = parse_datetime(_t(item, "n:itemMeta/n:embargoed"))
         if embargo:
             signals.append("embargo")
@@ -132,14 +128,14 @@ class NewsMLG2Parser(Parser):
             fields[key] = fields[key] or content.get(key)
         fields["byline"] = tuple(
             Person(name=text_of(c.find("n:name", _N)), role=_code(c.get("role")) or "author")
-            for c in _CREATORS(item) if text_of(c.find("n:name", _N))
+            for c in xp_elements(_CREATORS, item) if text_of(c.find("n:name", _N))
         ) or content.get("byline", ())
         fields["subjects"] = dedupe_subjects(
             [*(subject(s.get("qcode") or s.get("uri") or "", text_of(s.find("n:name", _N)))
-               for s in _SUBJECTS(item)), *content.get("subjects", ())]
+               for s in xp_elements(_SUBJECTS, item)), *content.get("subjects", ())]
         )
-        fields["keywords"] = tuple(text_of(k) for k in _KEYWORDS(item) if text_of(k))
-        fields["sources"] = tuple(text_of(n) for n in _INFOSOURCES(item) if text_of(n))
+        fields["keywords"] = tuple(text_of(k) for k in xp_elements(_KEYWORDS, item) if text_of(k))
+        fields["sources"] = tuple(text_of(n) for n in xp_elements(_INFOSOURCES, item) if text_of(n))
         fields["images"] = self._images(item, caption) or content.get("images", ())
         if kind == "packageItem":
             fields["related"] = self._refs(item)
@@ -157,7 +153,7 @@ class NewsMLG2Parser(Parser):
 
     @staticmethod
     def _headline(item: etree._Element) -> str:
-        heads = _HEADLINES(item)
+        heads = xp_elements(_HEADLINES, item)
         for head in heads:
             if (head.get("role") or "main").endswith("main"):
                 return text_of(head)
@@ -168,7 +164,7 @@ class NewsMLG2Parser(Parser):
         """(teaser, caption, other descriptions): video items carry only vendor roles."""
         teaser = caption = None
         others = []
-        for desc in _DESCRIPTIONS(item):
+        for desc in xp_elements(_DESCRIPTIONS, item):
             role, text = _code(desc.get("role")), text_of(desc)
             if not text:
                 continue
@@ -213,7 +209,7 @@ class NewsMLG2Parser(Parser):
     @staticmethod
     def _refs(item: etree._Element) -> tuple[RelatedLink, ...]:
         links = []
-        for ref in _ITEM_REFS(item):
+        for ref in xp_elements(_ITEM_REFS, item):
             title = _t(ref, "n:title") or _t(ref, "n:headline")
             target = ref.get("residref") or ref.get("href")
             if title or target:

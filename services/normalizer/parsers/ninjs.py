@@ -12,9 +12,7 @@ from .common import (
     as_version,
     build_article,
     dedupe_subjects,
-    html_blocks,
     looks_like_json,
-    paragraphs,
     parse_datetime,
     parse_json,
     pubstatus,
@@ -22,6 +20,7 @@ from .common import (
     str_or_none,
     subject,
 )
+from .markup import html_blocks, paragraphs
 
 _TYPES = {"text", "picture", "video", "audio", "graphic", "composite"}
 # Properties that only ninjs uses at the top level; two of them make a document ninjs.
@@ -50,9 +49,9 @@ def _role_values(items: Any) -> list[tuple[str, str, str]]:
     """(role, contenttype, value) for each well-formed entry of a 2.x/3.x array property."""
     out = []
     if isinstance(items, list):
-        for item in items:
-            if isinstance(item, dict):
-                item = _lower_keys(item)
+        for raw in items:
+            if isinstance(raw, dict):
+                item = _lower_keys(raw)
                 value = item.get("value")
                 if isinstance(value, str) and value.strip():
                     role = item.get("role") if isinstance(item.get("role"), str) else ""
@@ -87,7 +86,8 @@ class NinjsParser(Parser):
         head = doc.head(8192)
         if '"uri"' not in head:
             return False
-        return any(marker in head for marker in _MARKERS) or head.lstrip("[{ \n\t\r").startswith('"uri"')
+        return any(marker in head for marker in _MARKERS) or head.lstrip(
+            "[{ \n\t\r").startswith('"uri"')
 
     def parse(self, doc: ParseInput) -> list[CanonicalArticle]:
         data = parse_json(doc)
@@ -180,10 +180,10 @@ class NinjsParser(Parser):
     def _subjects(data: dict[str, Any]) -> tuple[Any, ...]:
         items = data.get("subjects", data.get("subject"))
         found = []
-        for item in items if isinstance(items, list) else []:
-            if not isinstance(item, dict):
+        for raw in items if isinstance(items, list) else []:
+            if not isinstance(raw, dict):
                 continue
-            item = _lower_keys(item)
+            item = _lower_keys(raw)
             name = str_or_none(item.get("name"))
             code = str_or_none(item.get("uri")) or str_or_none(item.get("code"))
             code = code or str_or_none(item.get("literal")) or name
@@ -198,9 +198,9 @@ class NinjsParser(Parser):
     def _genre(data: dict[str, Any]) -> str | None:
         genres = data.get("genres")
         if isinstance(genres, list):
-            for item in genres:
-                if isinstance(item, dict):
-                    item = _lower_keys(item)
+            for raw in genres:
+                if isinstance(raw, dict):
+                    item = _lower_keys(raw)
                     name = str_or_none(item.get("name")) or str_or_none(item.get("literal"))
                     if name:
                         return name
@@ -209,10 +209,10 @@ class NinjsParser(Parser):
     @staticmethod
     def _images(data: dict[str, Any]) -> tuple[Image, ...]:
         out = []
-        for item in _as_list(data.get("associations")):
-            if not isinstance(item, dict):
+        for raw in _as_list(data.get("associations")):
+            if not isinstance(raw, dict):
                 continue
-            item = _lower_keys(item)
+            item = _lower_keys(raw)
             if item.get("type") not in {"picture", "graphic"}:
                 continue
             href = None

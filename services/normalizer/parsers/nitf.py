@@ -16,16 +16,13 @@ from .common import (
     as_version,
     build_article,
     dedupe_subjects,
-    element_blocks,
-    local,
     parse_datetime,
-    parse_xml,
     pubstatus,
     status_signals,
     str_or_none,
     subject,
-    text_of,
 )
+from .markup import all_text, element_blocks, local, parse_xml, text_of
 
 _BY_PREFIXES = ("by ", "von ", "av ", "par ")
 
@@ -37,8 +34,7 @@ def find_nitf(root: etree._Element) -> etree._Element | None:
 
 
 def _first(el: etree._Element, path: str) -> etree._Element | None:
-    found = el.find(path)
-    return found
+    return el.find(path)
 
 
 def _byline_names(text: str) -> list[str]:
@@ -70,7 +66,7 @@ def nitf_content(nitf: etree._Element, tz: tzinfo = UTC) -> dict[str, Any]:
     if body_head is not None:
         for by in body_head.iter("{*}byline"):
             title = text_of(_first(by, "{*}byttl"))
-            names = "".join(by.itertext())
+            names = all_text(by)
             if title:
                 names = names.replace(title, "", 1) if title in names else names
             byline.extend(Person(name=n, role=title or "author") for n in _byline_names(names))

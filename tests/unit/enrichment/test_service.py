@@ -54,8 +54,9 @@ def _build() -> tuple[Any, dict[str, list[tuple[bytes | None, bytes, dict[str, A
 
     def spy_for(topic: str) -> Any:
         async def spy(msg: KafkaMessage) -> None:
-            seen.setdefault(topic, []).append((msg.raw_message.key, bytes(msg.body),
-                                               dict(msg.headers)))
+            raw = msg.raw_message
+            assert not isinstance(raw, tuple)  # one record per message, not a batch
+            seen.setdefault(topic, []).append((raw.key, bytes(msg.body), dict(msg.headers)))
         return spy
 
     for topic in (topics.ENRICHED, topics.STORY, topics.DLQ, *stream_topics()):

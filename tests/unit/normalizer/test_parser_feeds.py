@@ -15,7 +15,8 @@ pytestmark = pytest.mark.unit
 def test_atom_entries() -> None:
     name, articles = parse_path(shared_file("feeds/feed1.atom"))
     assert name == "feed"
-    assert [a.headline for a in articles] == ["Atom-Powered Robots Run Amok", "Self-referenced link"]
+    headlines = [a.headline for a in articles]
+    assert headlines == ["Atom-Powered Robots Run Amok", "Self-referenced link"]
     assert articles[0].id == "urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a"
     assert articles[0].version_created is not None
     assert articles[0].version_created.tzinfo is not None
@@ -31,7 +32,9 @@ def test_rss2_item() -> None:
     assert_valid_ninjs(article)
 
 
-@pytest.mark.parametrize("name", ["rss10.rdf", "rss20.xml", "rss20dc.xml", "atom03.xml", "atom10.xml"])
+@pytest.mark.parametrize(
+    "name", ["rss10.rdf", "rss20.xml", "rss20dc.xml", "atom03.xml", "atom10.xml"]
+)
 def test_feedparser_samples(name: str) -> None:
     _, articles = parse_path(shared_file(f"feeds/feedparser/{name}"))
     assert articles
@@ -50,7 +53,8 @@ def test_cp1252_feed_is_decoded_and_sanitised() -> None:
 
 def test_feed_without_items() -> None:
     with pytest.raises(EmptyDocument):
-        FeedParser().parse(make_doc(b'<rss version="2.0"><channel><title>x</title></channel></rss>'))
+        FeedParser().parse(
+            make_doc(b'<rss version="2.0"><channel><title>x</title></channel></rss>'))
 
 
 def test_entity_declaration_in_feed_is_hostile() -> None:

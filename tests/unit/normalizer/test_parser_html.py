@@ -41,7 +41,8 @@ def test_declared_charset_wins() -> None:
 
 
 def test_trafilatura_eval_page() -> None:
-    path = SHARED / "data" / "extraction" / "trafilatura-eval" / "cache" / "reuters.com.parasite.html"
+    path = SHARED / "data" / "extraction" / "trafilatura-eval" / "cache"
+    path = path / "reuters.com.parasite.html"
     assert path.is_file(), path
     [article] = HtmlPageParser().parse(make_doc(path.read_bytes(), "text/html"))
     assert article.word_count > 200

@@ -15,11 +15,11 @@ pytestmark = pytest.mark.unit
 def test_dpa_style_message_in_cp1252() -> None:
     name, [article] = parse_path(fixture_file("iptc7901/dpa_cp1252.txt"))
     assert name == "iptc7901"
-    assert article.headline == "Regierungschefs beraten am Donnerstag (22. Januar) in Brüssel"
+    assert article.headline == "Regierungschefs beraten am Mittwoch (22. Januar) in Brüssel"
     assert article.extra["slugline"] == "GIPFEL"
     assert article.extra["urgency"] == 4
     assert article.paragraphs[0].startswith("Brüssel (dpa) - Die Staats- und Regierungschefs")
-    # "Donnerstag (22. Januar)" resolves to 2025, the year of the document date.
+    # "Mittwoch (22. Januar)" resolves to 2025, the year of the document date.
     assert article.mentioned_dates[0] == "2025-01-22"
     assert_valid_ninjs(article)
 

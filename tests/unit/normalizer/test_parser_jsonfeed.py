@@ -28,4 +28,5 @@ def test_npr_json_feed() -> None:
 
 def test_items_must_be_a_list() -> None:
     with pytest.raises(ParseError):
-        JsonFeedParser().parse(make_doc(b'{"version": "https://jsonfeed.org/version/1", "items": 3}'))
+        JsonFeedParser().parse(
+            make_doc(b'{"version": "https://jsonfeed.org/version/1", "items": 3}'))

@@ -47,7 +47,8 @@ def test_ninjs_2x_subjects_and_descriptions() -> None:
 
 
 def test_collection_yields_one_article_per_item() -> None:
-    _, articles = parse_path(shared_file("ninjs/3.0/collection/20231016-event-timeline-sample.json"))
+    path = shared_file("ninjs/3.0/collection/20231016-event-timeline-sample.json")
+    _, articles = parse_path(path)
     assert len(articles) > 1
     assert len({a.id for a in articles}) == len(articles)
 

@@ -20,13 +20,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pymongo import AsyncMongoClient  # noqa: E402
+from pymongo import AsyncMongoClient
 
-from deploy.launcher import ROOT, Stack  # noqa: E402
-from deploy.run_all import push  # noqa: E402
-from deploy.samples import page_text  # noqa: E402
-from services.storage.repository import MongoArticleRepository  # noqa: E402
-from shared.events import CanonicalArticle, EnrichedArticle, Enrichment  # noqa: E402
+from deploy.launcher import ROOT, Stack
+from deploy.run_all import push
+from deploy.samples import page_text
+from services.storage.repository import MongoArticleRepository
+from shared.events import CanonicalArticle, EnrichedArticle, Enrichment
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -26,15 +26,18 @@ _WEEKDAY_ALT = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 # German day parts glue onto the weekday: "Dienstagabend", "Donnerstagmorgen".
 _DAYPART = r"(?:morgen|vormittag|mittag|nachmittag|abend|nacht)?"
 
+# The day-month core is searched first and a weekday only looked for just before it: an
+# optional leading weekday group would make the regex engine try it at every position.
 _DE_DAY_MONTH = re.compile(
-    rf"(?:\b(?P<wd>{_WEEKDAY_ALT}){_DAYPART}\s*\(?\s*)?"
     rf"\b(?P<d>\d{{1,2}})\.\s*(?P<m>{_MONTH_ALT})\b\.?(?:\s+(?P<y>\d{{4}}))?\)?",
     re.IGNORECASE,
 )
-_EN_MONTH_DAY = re.compile(
-    rf"(?:\b(?P<wd>{_WEEKDAY_ALT}),?\s+)?\b(?P<m>{_MONTH_ALT})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>\d{{4}}))?",
-    re.IGNORECASE,
-)
+_DE_WEEKDAY_BEFORE = re.compile(rf"\b(?P<wd>{_WEEKDAY_ALT}){_DAYPART}\s*\(?\s*$", re.IGNORECASE)
+# English dates are found from the day number backwards for the same reason: digits are rare,
+# word starts are everywhere.
+_EN_DAY = re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\b(?!\.\d)(?:,?\s+(?P<y>\d{4}))?")
+_EN_MONTH_BEFORE = re.compile(rf"\b(?P<m>{_MONTH_ALT})\.?\s+$", re.IGNORECASE)
+_EN_WEEKDAY_BEFORE = re.compile(rf"\b(?P<wd>{_WEEKDAY_ALT}),?\s+$", re.IGNORECASE)
 _NUMERIC = re.compile(r"\b(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})\b")
 _WEEKDAY_ONLY = re.compile(
     rf"\b(?:am|on|this|last|next|seit|bis)\s+(?P<wd>{_WEEKDAY_ALT}){_DAYPART}\b", re.IGNORECASE
@@ -76,6 +79,17 @@ def _infer_year(day: int, month: int, weekday: int | None, ref: date) -> date | 
     return min(candidates, key=lambda c: abs((c - ref).days))
 
 
+def _day_month(month_name: str, day_text: str, year: str | None, weekday: int | None,
+               ref: date) -> date | None:
+    month, day = MONTHS[month_name.lower()], int(day_text)
+    if not year:
+        return _infer_year(day, month, weekday, ref)
+    try:
+        return date(int(year), month, day)
+    except ValueError:
+        return None
+
+
 def _nearest_weekday(weekday: int, ref: date) -> date:
     """The closest date with this weekday; ties go to the past, where news mostly points."""
     back = (ref.weekday() - weekday) % 7
@@ -100,25 +114,18 @@ def mentioned_dates(text: str, reference: datetime) -> tuple[str, ...]:
         except ValueError:
             continue
     for m in _DE_DAY_MONTH.finditer(text):
-        wd = WEEKDAYS[m["wd"].lower()] if m["wd"] else None
-        month, day = MONTHS[m["m"].lower()], int(m["d"])
-        if m["y"]:
-            try:
-                add(m.start(), m.end(), date(int(m["y"]), month, day))
-            except ValueError:
-                continue
-        else:
-            add(m.start(), m.end(), _infer_year(day, month, wd, ref))
-    for m in _EN_MONTH_DAY.finditer(text):
-        wd = WEEKDAYS[m["wd"].lower()] if m["wd"] else None
-        month, day = MONTHS[m["m"].lower()], int(m["d"])
-        if m["y"]:
-            try:
-                add(m.start(), m.end(), date(int(m["y"]), month, day))
-            except ValueError:
-                continue
-        else:
-            add(m.start(), m.end(), _infer_year(day, month, wd, ref))
+        lead = _DE_WEEKDAY_BEFORE.search(text, max(0, m.start() - 24), m.start())
+        start = lead.start() if lead else m.start()
+        weekday = WEEKDAYS[lead["wd"].lower()] if lead else None
+        add(start, m.end(), _day_month(m["m"], m["d"], m["y"], weekday, ref))
+    for m in _EN_DAY.finditer(text):
+        month = _EN_MONTH_BEFORE.search(text, max(0, m.start() - 12), m.start())
+        if month is None:
+            continue
+        lead = _EN_WEEKDAY_BEFORE.search(text, max(0, month.start() - 12), month.start())
+        start = lead.start() if lead else month.start()
+        weekday = WEEKDAYS[lead["wd"].lower()] if lead else None
+        add(start, m.end(), _day_month(month["m"], m["d"], m["y"], weekday, ref))
     for m in _WEEKDAY_ONLY.finditer(text):
         add(m.start(), m.end(), _nearest_weekday(WEEKDAYS[m["wd"].lower()], ref))
     ordered = [d.isoformat() for _, d in sorted(found, key=lambda item: item[0])]

@@ -158,15 +158,47 @@ class CanonicalArticle(_Frozen):
         return tuple(b.text for b in self.body if b.kind == "subhead")
 
 
+def keys_look_safe(value: dict[Any, Any]) -> bool:
+    """True when no key of this dict (not nested ones) is a non-string or has '$', '.' or NUL.
+
+    One join and three searches in C instead of a Python loop over the keys: the keys joined by
+    NUL hold a NUL only between keys, a '$' at a key start only at the start or after a NUL.
+    """
+    if not value:
+        return True
+    try:
+        joined = "\x00".join(value)
+    except TypeError:
+        return False  # a key that is not a string
+    return not (
+        "." in joined or joined.startswith("$") or "\x00$" in joined
+        or joined.count("\x00") != len(value) - 1
+    )
+
+
 def _assert_safe_keys(value: Any) -> None:
+    if isinstance(value, dict):
+        if not keys_look_safe(value):
+            _raise_first_unsafe_key(value)
+        for item in value.values():
+            if isinstance(item, dict | list | tuple):
+                _assert_safe_keys(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            if isinstance(item, dict | list | tuple):
+                _assert_safe_keys(item)
+
+
+def _raise_first_unsafe_key(value: Any) -> None:
+    """The plain walk, key by key: raises for the same key, in the same order, as always."""
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str) or key.startswith("$") or "." in key or "\x00" in key:
                 raise ValueError(f"unsafe key in extra: {key!r}")
-            _assert_safe_keys(item)
+            _raise_first_unsafe_key(item)
     elif isinstance(value, list | tuple):
         for item in value:
-            _assert_safe_keys(item)
+            _raise_first_unsafe_key(item)
 
 
 def text_stats(body: tuple[BodyBlock, ...], headline: str, teaser: str | None) -> dict[str, Any]:

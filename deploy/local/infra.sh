@@ -421,8 +421,14 @@ start_mongo() {
             debug_addr="127.0.0.1:$FERRETDB_DEBUG_PORT"
         fi
         log "mongo: starting FerretDB $FERRETDB_VERSION (SQLite) on 127.0.0.1:$MONGO_PORT"
+        # FerretDB already runs SQLite in WAL mode; synchronous(normal) drops the fsync on every
+        # commit (a WAL commit still survives a process crash, only an OS crash may lose the
+        # last ones). With the default FULL each single-document write cost ~35 ms here, which
+        # made the local stack far slower than any real MongoDB. Override with
+        # NEWSWIRE_FERRETDB_SQLITE_SYNC=full for strict durability.
         spawn "$MONGO_PID" "$LOG_DIR/ferretdb.log" \
-            "$FERRETDB_BIN" --handler=sqlite --sqlite-url="file:$DATA/ferretdb/" \
+            "$FERRETDB_BIN" --handler=sqlite \
+            --sqlite-url="file:$DATA/ferretdb/?_pragma=synchronous(${NEWSWIRE_FERRETDB_SQLITE_SYNC:-normal})" \
             --listen-addr="127.0.0.1:$MONGO_PORT" --debug-addr="$debug_addr" \
             --state-dir="$DATA/ferretdb-state" --telemetry=disable \
             --log-level=INFO --log-format=text

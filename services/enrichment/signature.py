@@ -100,16 +100,15 @@ def signature(doc: Doc, max_keyphrases: int = 8) -> Signature:
 def sketch_similarity(a: tuple[int, ...], b: tuple[int, ...], k: int = SKETCH) -> float:
     if not a or not b:
         return 0.0
-    sa = set(a)
+    sa = _hash_set(a)
     inter = sa.intersection(b)
     if not inter:
         return 0.0
     union = sa.union(b)
     if len(union) <= k:
         return len(inter) / len(union)
-    # Bottom-k of the union: hashes up to its k-th smallest; sketches are sorted ascending.
-    cut = sorted(union)[k - 1]
-    return sum(1 for h in inter if h <= cut) / k
+    # Bottom-k of the union: the shared hashes among its k smallest.
+    return len(inter.intersection(sorted(union)[:k])) / k
 
 
 @dataclass(frozen=True)
@@ -140,9 +139,20 @@ def _mass(keys: tuple[str, ...]) -> float:
     return sum(WEIGHTS.get(k[0], 1.0) for k in keys)
 
 
+# A signature is compared with up to max_candidates others: its sets are built once.
+@lru_cache(maxsize=4096)
+def _key_set(keys: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(keys)
+
+
+@lru_cache(maxsize=4096)
+def _hash_set(hashes: tuple[int, ...]) -> frozenset[int]:
+    return frozenset(hashes)
+
+
 def similarity(a: Signature, b: Signature, horizon_hours: float = 72.0) -> Similarity:
     """Symmetric in a and b, so either replica computing it reaches the same decision."""
-    shared = tuple(sorted(set(a.keys).intersection(b.keys)))
+    shared = tuple(sorted(_key_set(a.keys).intersection(b.keys)))
     ma, mb = _mass(a.keys), _mass(b.keys)
     # Dice punishes a long article against a short one; the overlap coefficient alone lets
     # a two-name brief join anything; their mean sits between.

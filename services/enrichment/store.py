@@ -44,7 +44,10 @@ class StoryStore(Protocol):
 
 
 class MemoryStoryStore:
-    """Process-local store with the same semantics as the Mongo one; not for replicas."""
+    """Process-local store with the same semantics as the Mongo one; not for replicas.
+
+    Every lookup goes through an index (key, headline, pending link, source), so the cost of
+    an article does not grow with the store; prune() keeps the store itself bounded."""
 
     def __init__(self) -> None:
         self.articles: dict[str, StoredArticle] = {}
@@ -54,6 +57,9 @@ class MemoryStoryStore:
         self.enriched: dict[str, str] = {}
         # Inverted index key -> ids, so candidate lookup does not scan the whole store.
         self.by_key: dict[str, set[str]] = {}
+        self._by_headline: dict[str, set[str]] = {}  # headline key -> article ids
+        self._pending: dict[str, set[str]] = {}  # headline key -> sources with it unresolved
+        self._by_source: dict[str, dict[str, None]] = {}  # source id -> its link keys, in order
 
     async def get(self, article_id: str) -> StoredArticle | None:
         return self.articles.get(article_id)
@@ -62,7 +68,10 @@ class MemoryStoryStore:
         cur = self.articles.get(rec.id)
         if cur is not None and cur.version > rec.version:
             return False
+        if cur is not None and cur.headline_key != rec.headline_key:
+            _discard(self._by_headline, cur.headline_key, rec.id)
         self.articles[rec.id] = rec
+        self._by_headline.setdefault(rec.headline_key, set()).add(rec.id)
         for key in rec.keys:
             self.by_key.setdefault(key, set()).add(rec.id)
         return True
@@ -70,11 +79,15 @@ class MemoryStoryStore:
     async def candidates(self, keys: tuple[str, ...], since: datetime, until: datetime,
                          limit: int, exclude: str) -> list[StoredArticle]:
         shared: Counter[str] = Counter()
+        by_key = self.by_key
         for k in set(keys):
-            shared.update(self.by_key.get(k, ()))
+            ids = by_key.get(k)
+            if ids:
+                shared.update(ids)
         shared.pop(exclude, None)
+        articles = self.articles
         hits = [(-n, a.node, a) for i, n in shared.items()
-                if (a := self.articles.get(i)) is not None and since <= a.published <= until]
+                if (a := articles.get(i)) is not None and since <= a.published <= until]
         return [h[2] for h in heapq.nsmallest(limit, hits, key=lambda h: (h[0], h[1]))]
 
     async def make_set(self, node: str) -> None:
@@ -103,24 +116,33 @@ class MemoryStoryStore:
         return self.sizes.get(root, 1)
 
     async def by_headline(self, key: str) -> StoredArticle | None:
-        hits = [a for a in self.articles.values() if a.headline_key == key]
+        hits = [self.articles[i] for i in self._by_headline.get(key, ())]
         return min(hits, key=lambda a: a.node) if hits else None
 
     async def add_links(self, source_id: str, resolved: dict[str, str | None]) -> None:
         for key, target in resolved.items():
             if self.links.get((source_id, key)) is None:
                 self.links[(source_id, key)] = target
+                self._by_source.setdefault(source_id, {})[key] = None
+                if target is None:
+                    self._pending.setdefault(key, set()).add(source_id)
+                else:
+                    _discard(self._pending, key, source_id)
 
     async def claim_links(self, key: str, article_id: str) -> list[str]:
-        claimed = []
-        for (source, k), target in self.links.items():
-            if k == key and target is None and source != article_id:
-                self.links[(source, k)] = article_id
-                claimed.append(source)
-        return sorted(claimed)
+        waiting = self._pending.get(key)
+        if not waiting:
+            return []
+        claimed = sorted(s for s in waiting if s != article_id)
+        for source in claimed:
+            self.links[(source, key)] = article_id
+            waiting.discard(source)
+        if not waiting:
+            del self._pending[key]
+        return claimed
 
     async def links_of(self, source_id: str) -> dict[str, str | None]:
-        return {k: t for (s, k), t in self.links.items() if s == source_id}
+        return {k: self.links[(source_id, k)] for k in self._by_source.get(source_id, ())}
 
     async def save_enriched(self, article_id: str, payload: str) -> None:
         self.enriched[article_id] = payload
@@ -135,17 +157,28 @@ class MemoryStoryStore:
             self.enriched.pop(a.id, None)
             self.parents.pop(a.node, None)
             self.sizes.pop(a.node, None)
+            _discard(self._by_headline, a.headline_key, a.id)
+            for key in self._by_source.pop(a.id, ()):
+                del self.links[(a.id, key)]
+                _discard(self._pending, key, a.id)
         gone = {a.id for a in old}
-        for term in list(self.by_key):
-            self.by_key[term] -= gone
-            if not self.by_key[term]:
-                del self.by_key[term]
-        for key in [k for k in self.links if k[0] in gone]:
-            del self.links[key]
+        if gone:
+            for term in list(self.by_key):
+                self.by_key[term] -= gone
+                if not self.by_key[term]:
+                    del self.by_key[term]
         return len(old)
 
     async def ping(self) -> bool:
         return True
+
+
+def _discard(index: dict[str, set[str]], key: str, item: str) -> None:
+    items = index.get(key)
+    if items is not None:
+        items.discard(item)
+        if not items:
+            del index[key]
 
 
 def with_duplicate(rec: StoredArticle, duplicate_of: str | None) -> StoredArticle:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from shared.events import RelatedArticle, RelatedLink
 
 from .doc import Doc
-from .signature import Signature, headline_key, node_key, signature, similarity
+from .signature import Signature, Similarity, headline_key, node_key, signature, similarity
 from .store import StoredArticle, StoryStore, with_duplicate
 
 
@@ -65,7 +65,8 @@ class StoryLinker:
         cands = await self.store.candidates(sig.keys, sig.published - pol.window,
                                             sig.published + pol.window, pol.max_candidates,
                                             art.id) if fresh else []
-        related, dups = [], []
+        near: list[tuple[float, str, Similarity]] = []
+        dups = []
         for cand in cands:
             sim = similarity(sig, _sig(cand))
             if sim.score >= pol.link:
@@ -73,9 +74,12 @@ class StoryLinker:
             if sim.text >= pol.duplicate_text:
                 dups.append(cand)
             if sim.score >= pol.related:
-                reasons = sim.reasons() + (("near_duplicate",) if sim.text >= pol.duplicate_text
-                                           else ())
-                related.append(RelatedArticle(id=cand.id, score=sim.score, reasons=reasons))
+                near.append((-sim.score, cand.id, sim))
+        # Only the best max_related are reported, so only those are built.
+        near.sort(key=lambda r: (r[0], r[1]))
+        related = [RelatedArticle(id=cid, score=sim.score, reasons=sim.reasons() + (
+            ("near_duplicate",) if sim.text >= pol.duplicate_text else ()))
+            for _, cid, sim in near[: pol.max_related]]
         duplicate_of = None
         earliest = min(dups, key=lambda c: (c.node, c.id), default=None)
         if earliest is not None and (earliest.node, earliest.id) < (node, art.id):
@@ -84,9 +88,8 @@ class StoryLinker:
         root = await self.store.find(node)
         links = await self._source_links(doc)
         resolved = await self.store.claim_links(sig.headline_key, art.id) if fresh else []
-        related.sort(key=lambda r: (-r.score, r.id))
         await self._maybe_prune(sig.published)
-        return Linked(story_id=root, related=tuple(related[: pol.max_related]),
+        return Linked(story_id=root, related=tuple(related),
                       duplicate_of=duplicate_of, source_links=links,
                       gained=existing is None and fresh, size=await self.store.size(root),
                       resolved_sources=tuple(resolved))

@@ -28,20 +28,32 @@ _DAYPART = r"(?:morgen|vormittag|mittag|nachmittag|abend|nacht)?"
 
 # The day-month core is searched first and a weekday only looked for just before it: an
 # optional leading weekday group would make the regex engine try it at every position.
+# Every digit-led pattern starts with the digit itself and checks the word boundary before it
+# with a lookbehind: `(?<!\w\d)` right after one digit is exactly `\b` before it. A pattern that
+# opens with a character class lets the regex engine skip to the next digit in C; a leading `\b`
+# makes it try the whole pattern at every position of the text.
+_DAY = r"(?P<d>\d(?<!\w\d)\d?)"
 _DE_DAY_MONTH = re.compile(
-    rf"\b(?P<d>\d{{1,2}})\.\s*(?P<m>{_MONTH_ALT})\b\.?(?:\s+(?P<y>\d{{4}}))?\)?",
+    rf"{_DAY}\.\s*(?P<m>{_MONTH_ALT})\b\.?(?:\s+(?P<y>\d{{4}}))?\)?",
     re.IGNORECASE,
 )
 _DE_WEEKDAY_BEFORE = re.compile(rf"\b(?P<wd>{_WEEKDAY_ALT}){_DAYPART}\s*\(?\s*$", re.IGNORECASE)
 # English dates are found from the day number backwards for the same reason: digits are rare,
 # word starts are everywhere.
-_EN_DAY = re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\b(?!\.\d)(?:,?\s+(?P<y>\d{4}))?")
+_EN_DAY = re.compile(rf"{_DAY}(?:st|nd|rd|th)?\b(?!\.\d)(?:,?\s+(?P<y>\d{{4}}))?")
 _EN_MONTH_BEFORE = re.compile(rf"\b(?P<m>{_MONTH_ALT})\.?\s+$", re.IGNORECASE)
 _EN_WEEKDAY_BEFORE = re.compile(rf"\b(?P<wd>{_WEEKDAY_ALT}),?\s+$", re.IGNORECASE)
-_NUMERIC = re.compile(r"\b(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})\b")
+_NUMERIC = re.compile(rf"{_DAY}\.(?P<m>\d{{1,2}})\.(?P<y>\d{{4}})\b")
 _WEEKDAY_ONLY = re.compile(
     rf"\b(?:am|on|this|last|next|seit|bis)\s+(?P<wd>{_WEEKDAY_ALT}){_DAYPART}\b", re.IGNORECASE
 )
+# _WEEKDAY_ONLY opens with letters, so it is tried at every position; it runs only when the
+# lower-cased text holds a weekday at all (each name contains one of these parts). Case-blind
+# matching also equates i with U+0130/U+0131 (dotted capital, dotless i) and s with U+017F (long
+# s), which lower() does not: text with any of them always runs the regex, so the shortcut
+# never drops a match.
+_WEEKDAY_PARTS = ("tag", "day", "mittwoch", "sonnabend")
+_CASE_FOLD_ODDITIES = re.compile("[\u0130\u0131\u017f]")
 _TIMESTAMP = re.compile(
     rf"(?P<d>\d{{1,2}})\.\s*(?:(?P<mn>\d{{1,2}})\.|(?P<m>{_MONTH_ALT})\s+)\s*(?P<y>\d{{4}})"
     r"(?:\s*,?\s*(?:um\s+)?(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:\s*Uhr)?)?",
@@ -79,9 +91,20 @@ def _infer_year(day: int, month: int, weekday: int | None, ref: date) -> date | 
     return min(candidates, key=lambda c: abs((c - ref).days))
 
 
+def _fold(word: str) -> str:
+    """Lower-case the way the name tables are spelled.
+
+    Case-insensitive regexes also match dotless i, dotted capital I and long s as i and s;
+    a plain lower() keeps them distinct and the table lookup would miss.
+    """
+    return word.lower().replace("\u0131", "i").replace("i\u0307", "i").replace("\u017f", "s")
+
+
 def _day_month(month_name: str, day_text: str, year: str | None, weekday: int | None,
                ref: date) -> date | None:
-    month, day = MONTHS[month_name.lower()], int(day_text)
+    month, day = MONTHS.get(_fold(month_name), 0), int(day_text)
+    if not month:
+        return None
     if not year:
         return _infer_year(day, month, weekday, ref)
     try:
@@ -95,6 +118,13 @@ def _nearest_weekday(weekday: int, ref: date) -> date:
     back = (ref.weekday() - weekday) % 7
     forward = (weekday - ref.weekday()) % 7
     return ref - timedelta(days=back) if back <= forward else ref + timedelta(days=forward)
+
+
+def _may_name_weekday(text: str) -> bool:
+    low = text.lower()
+    return any(part in low for part in _WEEKDAY_PARTS) or (
+        not text.isascii() and _CASE_FOLD_ODDITIES.search(text) is not None
+    )
 
 
 def mentioned_dates(text: str, reference: datetime) -> tuple[str, ...]:
@@ -116,7 +146,7 @@ def mentioned_dates(text: str, reference: datetime) -> tuple[str, ...]:
     for m in _DE_DAY_MONTH.finditer(text):
         lead = _DE_WEEKDAY_BEFORE.search(text, max(0, m.start() - 24), m.start())
         start = lead.start() if lead else m.start()
-        weekday = WEEKDAYS[lead["wd"].lower()] if lead else None
+        weekday = WEEKDAYS.get(_fold(lead["wd"])) if lead else None
         add(start, m.end(), _day_month(m["m"], m["d"], m["y"], weekday, ref))
     for m in _EN_DAY.finditer(text):
         month = _EN_MONTH_BEFORE.search(text, max(0, m.start() - 12), m.start())
@@ -124,9 +154,12 @@ def mentioned_dates(text: str, reference: datetime) -> tuple[str, ...]:
             continue
         lead = _EN_WEEKDAY_BEFORE.search(text, max(0, month.start() - 12), month.start())
         start = lead.start() if lead else month.start()
-        weekday = WEEKDAYS[lead["wd"].lower()] if lead else None
+        weekday = WEEKDAYS.get(_fold(lead["wd"])) if lead else None
         add(start, m.end(), _day_month(month["m"], m["d"], m["y"], weekday, ref))
-    for m in _WEEKDAY_ONLY.finditer(text):
-        add(m.start(), m.end(), _nearest_weekday(WEEKDAYS[m["wd"].lower()], ref))
+    if _may_name_weekday(text):
+        for m in _WEEKDAY_ONLY.finditer(text):
+            weekday = WEEKDAYS.get(_fold(m["wd"]))
+            if weekday is not None:
+                add(m.start(), m.end(), _nearest_weekday(weekday, ref))
     ordered = [d.isoformat() for _, d in sorted(found, key=lambda item: item[0])]
     return tuple(dict.fromkeys(ordered))

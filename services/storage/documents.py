@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import UpdateOne
@@ -17,6 +17,7 @@ def article_document(item: EnrichedArticle, stored_at: datetime) -> dict[str, An
     return {
         "_id": article.id,
         "version": article.version,
+        "order_key": order_key(article.version, enrichment.enriched_at),
         "enriched_at": enrichment.enriched_at,
         "pubstatus": article.pubstatus,
         "source": article.source,
@@ -35,25 +36,28 @@ def article_document(item: EnrichedArticle, stored_at: datetime) -> dict[str, An
     }
 
 
-def guarded_upsert(doc: dict[str, Any]) -> UpdateOne:
-    """Upsert by id that only lands if the stored copy is not newer.
+def order_key(version: int, enriched_at: datetime) -> str:
+    """One sortable string for (version, enrichment time), so the guard is a single range test.
 
-    The filter matches only an older (or same-version, older-enrichment) copy; when a newer one
-    is stored the filter misses, the upsert tries to insert the same _id and fails with a
-    duplicate-key error, which the repository counts as 'stale' instead of overwriting.
+    A single `$lte` on one field is cheaper than an `$or` of two conditions on every
+    Mongo-wire backend (FerretDB cannot push an `$or` down to SQLite at all).
     """
-    newer_or_same = {
-        "$or": [
-            {"version": {"$lt": doc["version"]}},
-            {"version": doc["version"], "enriched_at": {"$lte": doc["enriched_at"]}},
-        ]
-    }
-    return UpdateOne({"_id": doc["_id"], **newer_or_same}, {"$set": doc}, upsert=True)
+    return f"{version:012d}|{enriched_at.astimezone(UTC).isoformat(timespec='microseconds')}"
 
 
-def history_insert(doc: dict[str, Any]) -> UpdateOne:
-    """Every version is kept once: insert-if-absent keyed by id and version."""
+def guarded_update(doc: dict[str, Any]) -> UpdateOne:
+    """Update by id that only lands if the stored copy is not newer (no upsert: it exists).
+
+    When another replica stored a newer copy since we read, the filter misses and nothing
+    changes; the repository counts that as 'stale'.
+    """
+    guard = {"_id": doc["_id"], "order_key": {"$lte": doc["order_key"]}}
+    return UpdateOne(guard, {"$set": doc})
+
+
+def history_document(doc: dict[str, Any]) -> dict[str, Any]:
+    """Every version is kept once, keyed by id and version; a redelivery is a duplicate key."""
     version_doc = {k: v for k, v in doc.items() if k != "_id"}
     version_doc["article_id"] = doc["_id"]
-    key = f"{doc['_id']}#v{doc['version']}"
-    return UpdateOne({"_id": key}, {"$setOnInsert": version_doc}, upsert=True)
+    version_doc["_id"] = f"{doc['_id']}#v{doc['version']}"
+    return version_doc

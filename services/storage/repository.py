@@ -13,7 +13,7 @@ from pymongo.errors import BulkWriteError
 
 from shared.events import EnrichedArticle, utcnow
 
-from .documents import article_document, guarded_upsert, history_insert
+from .documents import article_document, guarded_update, history_document
 
 log = logging.getLogger("newswire.storage")
 DUPLICATE_KEY = 11000
@@ -60,48 +60,66 @@ class MongoArticleRepository:
         return bool(reply.get("ok"))
 
     async def upsert_many(self, items: Sequence[EnrichedArticle]) -> WriteResult:
+        """Write a batch idempotently; the newest version of each id wins."""
         if not items:
             return WriteResult(0, 0, 0)
         now = utcnow()
         docs = [article_document(item, now) for item in items]
-        await self.versions.bulk_write([history_insert(d) for d in docs], ordered=False)
-        fresh = await self._drop_stale(docs)
-        stale = len(docs) - len(fresh)
-        if not fresh:
-            return WriteResult(0, 0, stale)
-        # Batched UpdateOne(upsert=True) instead of one round trip per article: one poll of
-        # Kafka becomes one bulk_write, and ordered=False lets a write that loses a race with
-        # another replica fail alone without stopping the rest of the batch.
+        await self._insert_ignoring_duplicates(self.versions, [history_document(d) for d in docs])
+        inserted = updated = 0
+        pending = _newest_per_id(docs)
+        stale = len(docs) - len(pending)
+        # A race with another replica (an insert that meets a duplicate key) sends the losers
+        # round again, when they are found stored and take the guarded-update path.
+        for _ in range(3):
+            if not pending:
+                break
+            stored = await self._stored_keys(list(pending))
+            new = [d for d in pending.values() if d["_id"] not in stored]
+            newer = [d for d in pending.values()
+                     if d["_id"] in stored and stored[d["_id"]] <= d["order_key"]]
+            stale += len(pending) - len(new) - len(newer)
+            if newer:
+                # Batched guarded UpdateOne: one round trip per Kafka poll, and ordered=False so
+                # one lost race does not stop the rest of the batch.
+                result = await self.articles.bulk_write([guarded_update(d) for d in newer],
+                                                        ordered=False)
+                updated += result.matched_count
+                stale += len(newer) - result.matched_count
+            # New ids are inserted, not upserted: an upsert whose filter has more than _id
+            # makes FerretDB scan the collection, and a plain insert is what it is anyway.
+            lost = await self._insert_ignoring_duplicates(self.articles, new)
+            inserted += len(new) - len(lost)
+            pending = {d["_id"]: d for d in new if d["_id"] in lost}
+        if pending:
+            raise RuntimeError(f"{len(pending)} articles kept losing insert races; retry batch")
+        return WriteResult(inserted, updated, stale)
+
+    async def _stored_keys(self, ids: list[Any]) -> dict[Any, str]:
+        cursor = self.articles.find({"_id": {"$in": ids}}, {"order_key": 1})
+        return {d["_id"]: d.get("order_key", "") async for d in cursor}
+
+    @staticmethod
+    async def _insert_ignoring_duplicates(collection: Any, docs: list[dict[str, Any]]
+                                          ) -> set[Any]:
+        """insert_many(ordered=False); returns the ids that already existed."""
+        if not docs:
+            return set()
         try:
-            result = await self.articles.bulk_write([guarded_upsert(d) for d in fresh],
-                                                    ordered=False)
+            await collection.insert_many(docs, ordered=False)
         except BulkWriteError as exc:
             errors = exc.details.get("writeErrors", [])
             if any(e.get("code") != DUPLICATE_KEY for e in errors):
                 raise
-            return WriteResult(exc.details.get("nUpserted", 0), exc.details.get("nModified", 0),
-                               stale + len(errors))
-        return WriteResult(result.upserted_count, result.modified_count, stale)
-
-    async def _drop_stale(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Skip documents older than what is stored, and all but the newest of one id in a batch.
-
-        The guarded filter alone would be enough on MongoDB; reading first keeps the expected
-        case free of duplicate-key errors, which FerretDB 1.24 reports incompletely.
-        """
-        newest: dict[Any, dict[str, Any]] = {}
-        for doc in docs:
-            seen = newest.get(doc["_id"])
-            if seen is None or _order(doc) >= _order(seen):
-                newest[doc["_id"]] = doc
-        cursor = self.articles.find({"_id": {"$in": list(newest)}},
-                                    {"version": 1, "enriched_at": 1})
-        async for stored in cursor:
-            doc = newest[stored["_id"]]
-            if _order(stored) > _order(doc):
-                del newest[stored["_id"]]
-        return list(newest.values())
+            return {docs[e["index"]]["_id"] for e in errors}
+        return set()
 
 
-def _order(doc: dict[str, Any]) -> tuple[int, Any]:
-    return (int(doc.get("version", 0)), doc.get("enriched_at"))
+def _newest_per_id(docs: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    """All but the newest document of one id in a batch are stale already."""
+    newest: dict[Any, dict[str, Any]] = {}
+    for doc in docs:
+        seen = newest.get(doc["_id"])
+        if seen is None or doc["order_key"] >= seen["order_key"]:
+            newest[doc["_id"]] = doc
+    return newest

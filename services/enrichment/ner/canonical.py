@@ -29,11 +29,35 @@ class Named:
     canonical: str
 
 
+class _Marks(dict[int, int | None]):
+    """str.translate table: combining marks map to None (dropped), every other character to
+    itself; filled on first sight of a character, so after warm-up translate stays in C."""
+
+    def __missing__(self, code: int) -> int | None:
+        out = None if unicodedata.combining(chr(code)) else code
+        self[code] = out
+        return out
+
+
+_MARKS = _Marks()
+_SHORT = 64
+
+
+def fold_text(text: str) -> str:
+    """Case- and accent-insensitive form of any text ('Selenskyj' and 'SELENSKYJ' meet)."""
+    nfkd = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
+    return nfkd if nfkd.isascii() else nfkd.translate(_MARKS)
+
+
 @lru_cache(maxsize=65_536)
+def _fold_short(name: str) -> str:
+    return fold_text(name)
+
+
 def fold(name: str) -> str:
-    """Case- and accent-insensitive key ('Selenskyj' and 'SELENSKYJ' meet)."""
-    nfkd = unicodedata.normalize("NFKD", name.lower().replace("ß", "ss"))
-    return "".join(c for c in nfkd if not unicodedata.combining(c))
+    """Case- and accent-insensitive key ('Selenskyj' and 'SELENSKYJ' meet). Names are
+    memoised; long texts (whole bodies) are not, so the memo stays small."""
+    return _fold_short(name) if len(name) <= _SHORT else fold_text(name)
 
 
 def clean(span: Span, lang: str, words: set[str]) -> tuple[str, int]:

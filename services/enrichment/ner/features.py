@@ -3,6 +3,10 @@
 Each word's own features and its features as a left/right neighbour are computed once and
 memoised in bounded per-featurizer tables, because news vocabulary repeats a lot; a sentence
 is then assembled by concatenating cached tuples, with no per-token string building.
+
+At tagging time the featurizer may be given the model's attribute set: crfsuite ignores an
+attribute the model has no weight for, so dropping those before the call changes no tag but
+saves their conversion and dictionary lookup (the feature set itself is unchanged).
 """
 
 from __future__ import annotations
@@ -107,27 +111,37 @@ def context_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
 class Featurizer:
     """Sentence features for one model; its gazetteer travels with the model file."""
 
-    def __init__(self, gaz: Gazetteer | None = None) -> None:
+    def __init__(self, gaz: Gazetteer | None = None,
+                 known: frozenset[str] | None = None) -> None:
         self.gaz: Gazetteer = gaz or {}
+        # Attributes the model weighs; None keeps every feature (training).
+        self.known = known
         self._own: dict[str, tuple[str, ...]] = {}
-        self._ctx: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {}
+        self._ctx: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...],
+                                   tuple[str, ...]]] = {}
 
     def _own_of(self, word: str) -> tuple[str, ...]:
         f = self._own.get(word)
         if f is None:
             if len(self._own) >= _CACHE_MAX:
                 self._own.clear()  # bounded: start over rather than grow without limit
-            f = self._own[word] = ("b", *word_features(word, self.gaz))
+            f = self._own[word] = self._keep(("b", *word_features(word, self.gaz)))
         return f
 
-    def _ctx_of(self, word: str) -> tuple[tuple[str, ...], tuple[str, ...], str, str]:
+    def _keep(self, feats: tuple[str, ...]) -> tuple[str, ...]:
+        known = self.known
+        return feats if known is None else tuple(x for x in feats if x in known)
+
+    def _ctx_of(self, word: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...],
+                                          tuple[str, ...]]:
         c = self._ctx.get(word)
         if c is None:
             if len(self._ctx) >= _CACHE_MAX:
                 self._ctx.clear()
             ctx = context_features(word, self.gaz)
-            c = self._ctx[word] = (tuple("-1" + x for x in ctx), tuple("+1" + x for x in ctx),
-                                   "-2" + ctx[0], "+2" + ctx[0])
+            c = self._ctx[word] = (self._keep(tuple("-1" + x for x in ctx)),
+                                   self._keep(tuple("+1" + x for x in ctx)),
+                                   self._keep(("-2" + ctx[0],)), self._keep(("+2" + ctx[0],)))
         return c
 
     def sent(self, words: list[str]) -> list[tuple[str, ...]]:
@@ -135,22 +149,23 @@ class Featurizer:
         n = len(words)
         own = [self._own_of(w) for w in words]
         ctx = [self._ctx_of(w) for w in words]
+        bos, eos = self._keep(("BOS",)), self._keep(("EOS",))
         out: list[tuple[str, ...]] = []
         for i in range(n):
             left: tuple[str, ...]
             right: tuple[str, ...]
             if i == 0:
-                left = ("BOS",)
+                left = bos
             elif i == 1:
                 left = ctx[0][0]
             else:
-                left = (*ctx[i - 1][0], ctx[i - 2][2])
+                left = ctx[i - 1][0] + ctx[i - 2][2]
             if i == n - 1:
-                right = ("EOS",)
+                right = eos
             elif i == n - 2:
                 right = ctx[i + 1][1]
             else:
-                right = (*ctx[i + 1][1], ctx[i + 2][3])
+                right = ctx[i + 1][1] + ctx[i + 2][3]
             out.append(own[i] + left + right)
         return out
 

@@ -54,7 +54,8 @@ class CrfTagger:
             raise ModelMissingError(f"NER model {path} missing: run `python scripts/train_ner.py`")
         self.path = path
         self._local = threading.local()
-        self.featurizer = Featurizer(load_gazetteer(gazetteer_path(path)))
+        self.featurizer = Featurizer(load_gazetteer(gazetteer_path(path)),
+                                     known=model_attributes(self._tagger()))
 
     def _tagger(self) -> pycrfsuite.Tagger:
         tagger = getattr(self._local, "tagger", None)
@@ -72,6 +73,12 @@ class CrfTagger:
         for sent in sentences(text):
             out += _assemble(text, sent, self.tag_tokens([t.text for t in sent]))
         return out
+
+
+def model_attributes(tagger: pycrfsuite.Tagger) -> frozenset[str]:
+    """Attributes with a state weight in the model; any other attribute is ignored by crfsuite,
+    so the featurizer can drop it before tagging without changing a tag."""
+    return frozenset(attr for attr, _ in tagger.info().state_features)
 
 
 def _assemble(text: str, toks: list[Token], tags: list[str]) -> list[Span]:

@@ -6,6 +6,7 @@ import html
 import json
 import math
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 from email.utils import parsedate_to_datetime
@@ -14,7 +15,15 @@ from typing import Any
 from dateutil import parser as dateutil_parser
 
 from services.normalizer.dates import mentioned_dates
-from shared.events import BodyBlock, CanonicalArticle, PubStatus, Signal, Subject, text_stats
+from shared.events import (
+    BodyBlock,
+    CanonicalArticle,
+    PubStatus,
+    Signal,
+    Subject,
+    keys_look_safe,
+    text_stats,
+)
 from shared.ids import article_id
 from shared.sanitize import clean_html, clean_text, safe_keys
 
@@ -32,21 +41,44 @@ _DATE_SCAN_CHARS = 20_000
 # preposition before a weekday. Paragraphs with none of them cannot hold a date; skipping them
 # makes date resolution several times faster.
 _MONTH = r"(?:j[aä]n|feb|m[aä]r|apr|ma[iy]|ju[nl]|aug|sep|o[ck]t|nov|de[cz])"
+_MONTH_REVERSED = r"(?:n[aä]j|bef|r[aä]m|rpa|[iy]am|[nl]uj|gua|pes|t[kc]o|von|[zc]ed)"
 # Matched on lower-cased text: case-insensitive alternations are several times slower in re.
-_DAY_MONTH_HINT = re.compile(rf"\d\.\s*{_MONTH}|\d{{1,2}}\.\d{{1,2}}\.\d{{4}}")
-_MONTH_DAY_HINT = re.compile(rf"{_MONTH}[a-zäöü]*\.?\s+\d")
+# A pattern that opens with letters or an alternation is tried at every position of the text.
+# The day-month hint opens with its literal dot (the digit before it is checked by a
+# lookbehind), which re finds with a plain string search. "May 7" is looked for in the reversed
+# text, opening with the digit class: a reversed match is exactly a match of
+# `{_MONTH}[a-zäöü]*\.?\s+\d` in the text, so the paragraphs kept are the same.
+_DAY_MONTH_HINT = re.compile(rf"\.(?<=\d\.)(?:\s*{_MONTH}|\d\d?\.\d{{4}})")
+_MONTH_DAY_HINT_REVERSED = re.compile(rf"\d\s+\.?[a-zäöü]*{_MONTH_REVERSED}")
+# Joins the lower-cased paragraphs for one scan; no hint pattern and no weekday name matches it,
+# so every match lies inside one paragraph, exactly as when each is scanned alone.
+_SEP = "\x00"
 _WEEKDAY_NAMES = (
     "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend", "sonntag",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
 )
+# Every weekday name contains one of these: four searches rule out all fifteen names.
+_WEEKDAY_PARTS = ("tag", "day", "mittwoch", "sonnabend")
+
+
+# The only characters nh3 rewrites in escaped text: NUL is dropped, CR becomes LF, NBSP '&nbsp;'.
+_NH3_REWRITES = ("\x00", "\r", "\xa0")
 
 
 def blocks_to_html(blocks: Iterable[BodyBlock]) -> str:
-    parts = []
-    for block in blocks:
-        tag = "h2" if block.kind == "subhead" else "p"
-        parts.append(f"<{tag}>{html.escape(block.text, quote=False)}</{tag}>")
-    return clean_html("".join(parts))
+    """Body HTML of plain-text blocks: <p>/<h2> around escaped text.
+
+    Escaped text in fixed tags holds no markup at all, so it is safe by construction; nh3 runs
+    only when a text has a character it would rewrite, which keeps the output byte-identical.
+    """
+    rendered = "".join([
+        f"<h2>{html.escape(block.text, quote=False)}</h2>" if block.kind == "subhead"
+        else f"<p>{html.escape(block.text, quote=False)}</p>"
+        for block in blocks
+    ])
+    if any(char in rendered for char in _NH3_REWRITES):
+        return clean_html(rendered)
+    return rendered
 
 
 # ----------------------------------------------------------------------------- JSON
@@ -192,11 +224,11 @@ def _needs_safe_keys(value: Any) -> bool:
         if depth > 60:
             return True
         if isinstance(item, dict):
-            for key, child in item.items():
-                if not isinstance(key, str) or key.startswith("$") or "." in key or "\x00" in key:
-                    return True
-                if isinstance(child, dict | list | tuple):
-                    stack.append((child, depth + 1))
+            if not keys_look_safe(item):
+                return True
+            stack.extend(
+                (c, depth + 1) for c in item.values() if isinstance(c, dict | list | tuple)
+            )
         elif isinstance(item, list | tuple):
             stack.extend((c, depth + 1) for c in item if isinstance(c, dict | list | tuple))
     return False
@@ -211,17 +243,34 @@ def neutralise_keys(extra: dict[str, Any]) -> dict[str, Any]:
 
 def date_candidates(texts: Iterable[str]) -> str:
     """The paragraphs that can mention a date, joined; order is kept, the rest is dropped."""
+    items = list(texts)
+    lows = [text.lower() for text in items]
+    joined = _SEP.join(lows)
+    starts = [0]
+    for low in lows:
+        starts.append(starts[-1] + len(low) + 1)
+    hits: set[int] = set()
+
+    def mark(pos: int) -> None:
+        hits.add(bisect_right(starts, pos) - 1)
+
+    for match in _DAY_MONTH_HINT.finditer(joined):
+        mark(match.start())
+    end = len(joined) - 1
+    for match in _MONTH_DAY_HINT_REVERSED.finditer(joined[::-1]):
+        mark(end - match.start())
+    for name in _WEEKDAY_NAMES if any(part in joined for part in _WEEKDAY_PARTS) else ():
+        pos = joined.find(name)
+        while pos != -1:
+            mark(pos)
+            # One hit per paragraph is enough: go on from the next one.
+            pos = joined.find(name, starts[bisect_right(starts, pos)])
     kept: list[str] = []
     size = 0
-    for text in texts:
+    for index, text in enumerate(items):
         if size > _DATE_SCAN_CHARS:
             break
-        low = text.lower()
-        if (
-            _DAY_MONTH_HINT.search(low)
-            or _MONTH_DAY_HINT.search(low)
-            or any(name in low for name in _WEEKDAY_NAMES)
-        ):
+        if index in hits:
             kept.append(text)
             size += len(text)
     return "\n".join(kept)[:_DATE_SCAN_CHARS]

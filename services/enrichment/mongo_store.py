@@ -40,11 +40,11 @@ class MongoStoryStore:
         # Sizes live apart from parents: a Mongo-wire DB that rewrites whole documents
         # (FerretDB) would otherwise let a size increment undo a concurrent parent CAS.
         self.sizes = db[f"{prefix}sizes"]
+        self.headlines = db[f"{prefix}headlines"]
 
     async def ensure_indexes(self) -> None:
         await self.articles.create_index([("keys", ASCENDING)])
         await self.articles.create_index([("published", ASCENDING)])
-        await self.articles.create_index([("headline_key", ASCENDING)])
         await self.links.create_index([("key", ASCENDING), ("target", ASCENDING)])
         await self.links.create_index([("source", ASCENDING)])
 
@@ -64,14 +64,27 @@ class MongoStoryStore:
                 "keys": list(rec.keys), "sketch": list(rec.sketch),
                 "headline_key": rec.headline_key, "headline": rec.headline,
                 "duplicate_of": rec.duplicate_of}
+        await self._index_headline(rec)
+        # Insert first: the common case is a new article, and an upsert whose filter has more
+        # than _id makes FerretDB scan the collection.
         try:
-            # Matches only an older or equal version; a newer stored one makes the upsert
-            # collide on _id, which is how a stale replay is recognised.
-            await self.articles.update_one({"_id": rec.id, "version": {"$lte": rec.version}},
-                                           {"$set": body}, upsert=True)
+            await self.articles.insert_one({"_id": rec.id, **body})
         except DuplicateKeyError:
-            return False
+            # Matches only an older or equal version, so a stale replay changes nothing.
+            res = await self.articles.update_one(
+                {"_id": rec.id, "version": {"$lte": rec.version}}, {"$set": body})
+            return res.matched_count == 1
         return True
+
+    async def _index_headline(self, rec: StoredArticle) -> None:
+        """headline key -> earliest article, looked up by _id (cheap on every Mongo-wire DB)."""
+        entry = {"node": rec.node, "article": rec.id, "published": rec.published}
+        try:
+            await self.headlines.insert_one({"_id": rec.headline_key, **entry})
+        except DuplicateKeyError:
+            # The earliest node wins, whichever replica or order the articles came in.
+            await self.headlines.update_one(
+                {"_id": rec.headline_key, "node": {"$gt": rec.node}}, {"$set": entry})
 
     async def candidates(self, keys: tuple[str, ...], since: datetime, until: datetime,
                          limit: int, exclude: str) -> list[StoredArticle]:
@@ -86,8 +99,7 @@ class MongoStoryStore:
     async def make_set(self, node: str) -> None:
         # Another replica creating it at the same moment writes the same content.
         with contextlib.suppress(DuplicateKeyError):
-            await self.nodes.update_one({"_id": node}, {"$setOnInsert": {"parent": node}},
-                                        upsert=True)
+            await self.nodes.insert_one({"_id": node, "parent": node})
 
     async def find(self, node: str) -> str:
         path, cur = [], node
@@ -103,6 +115,22 @@ class MongoStoryStore:
             await self.nodes.update_one({"_id": child, "parent": parent},
                                         {"$set": {"parent": cur}})
         return cur
+
+    async def roots(self, nodes: list[str]) -> dict[str, str]:
+        """Roots of many nodes with one query per tree level instead of one per node."""
+        where = {n: n for n in nodes}
+        frontier = set(nodes)
+        for _ in range(64):
+            if not frontier:
+                break
+            parents = {d["_id"]: d["parent"] async for d in
+                       self.nodes.find({"_id": {"$in": sorted(frontier)}}, {"parent": 1})}
+            moved = {n: parents[n] for n in frontier if parents.get(n, n) != n}
+            for start, at in where.items():
+                if at in moved:
+                    where[start] = moved[at]
+            frontier = set(moved.values())
+        return where
 
     async def union(self, a: str, b: str) -> str:
         for _ in range(_MAX_CAS):
@@ -129,9 +157,8 @@ class MongoStoryStore:
         return 1 + int(doc["size"]) if doc else 1
 
     async def by_headline(self, key: str) -> StoredArticle | None:
-        cursor = self.articles.find({"headline_key": key}).sort("node", ASCENDING).limit(1)
-        docs = [d async for d in cursor]
-        return self._rec(docs[0]) if docs else None
+        entry = await self.headlines.find_one({"_id": key})
+        return await self.get(entry["article"]) if entry else None
 
     async def add_links(self, source_id: str, resolved: dict[str, str | None]) -> None:
         now = datetime.now(UTC)
@@ -169,6 +196,7 @@ class MongoStoryStore:
 
     async def prune(self, before: datetime) -> int:
         res = await self.articles.delete_many({"published": {"$lt": before}})
+        await self.headlines.delete_many({"published": {"$lt": before}})
         old_nodes = {"_id": {"$lt": f"st-{before.strftime('%Y%m%dT%H%M%S')}"}}
         await self.nodes.delete_many(old_nodes)
         await self.sizes.delete_many(old_nodes)

@@ -67,10 +67,13 @@ class StoryLinker:
                                             art.id) if fresh else []
         near: list[tuple[float, str, Similarity]] = []
         dups = []
-        for cand in cands:
-            sim = similarity(sig, _sig(cand))
-            if sim.score >= pol.link:
-                await self.store.union(node, cand.node)
+        # Candidates of one story share a root: union each distinct root once, not each
+        # candidate (a busy story would otherwise cost one union per member per article).
+        scored = [(cand, similarity(sig, _sig(cand))) for cand in cands]
+        linked = sorted({c.node for c, sim in scored if sim.score >= pol.link} - {node})
+        for other in sorted(set((await self.store.roots(linked)).values())):
+            await self.store.union(node, other)
+        for cand, sim in scored:
             if sim.text >= pol.duplicate_text:
                 dups.append(cand)
             if sim.score >= pol.related:

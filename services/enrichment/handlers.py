@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from faststream.kafka import KafkaBroker
@@ -46,11 +47,15 @@ class EnrichmentHandler:
 
     async def emit(self, result: Result) -> None:
         """Enriched article to news.enriched and its topic streams, then the story event."""
-        for enriched in (result.enriched, *result.republish):
-            await self._publish_article(enriched)
+        # Sent concurrently and all awaited: the offset is committed only after every stream
+        # acknowledged, and no two sends share a topic and key, so no ordering is at stake.
+        sends = [self._publish_article(enriched)
+                 for enriched in (result.enriched, *result.republish)]
         if result.story is not None:
-            await self.broker.publish(result.story.model_dump_json().encode(), topics.STORY,
-                                      key=result.story.story_id.encode(), headers=HEADERS)
+            sends.append(self.broker.publish(result.story.model_dump_json().encode(),
+                                             topics.STORY, key=result.story.story_id.encode(),
+                                             headers=HEADERS))
+        await asyncio.gather(*sends)
         received = result.enriched.article.received_at
         if received is not None:
             age = max((utcnow() - received).total_seconds(), 0.0)
@@ -58,8 +63,8 @@ class EnrichmentHandler:
 
     async def _publish_article(self, enriched: EnrichedArticle) -> None:
         body, key = enriched.model_dump_json().encode(), enriched.id.encode()
-        for topic in (topics.ENRICHED, *topic_streams(enriched)):
-            await self.broker.publish(body, topic, key=key, headers=HEADERS)
+        await asyncio.gather(*(self.broker.publish(body, topic, key=key, headers=HEADERS)
+                               for topic in (topics.ENRICHED, *topic_streams(enriched))))
 
     async def _dead_letter(self, value: bytes, origin: Origin, exc: Exception,
                            reason: str) -> None:

@@ -66,38 +66,21 @@ class MongoArticleRepository:
         now = utcnow()
         docs = [article_document(item, now) for item in items]
         await self._insert_ignoring_duplicates(self.versions, [history_document(d) for d in docs])
-        inserted = updated = 0
         pending = _newest_per_id(docs)
         stale = len(docs) - len(pending)
-        # A race with another replica (an insert that meets a duplicate key) sends the losers
-        # round again, when they are found stored and take the guarded-update path.
-        for _ in range(3):
-            if not pending:
-                break
-            stored = await self._stored_keys(list(pending))
-            new = [d for d in pending.values() if d["_id"] not in stored]
-            newer = [d for d in pending.values()
-                     if d["_id"] in stored and stored[d["_id"]] <= d["order_key"]]
-            stale += len(pending) - len(new) - len(newer)
-            if newer:
-                # Batched guarded UpdateOne: one round trip per Kafka poll, and ordered=False so
-                # one lost race does not stop the rest of the batch.
-                result = await self.articles.bulk_write([guarded_update(d) for d in newer],
-                                                        ordered=False)
-                updated += result.matched_count
-                stale += len(newer) - result.matched_count
-            # New ids are inserted, not upserted: an upsert whose filter has more than _id
-            # makes FerretDB scan the collection, and a plain insert is what it is anyway.
-            lost = await self._insert_ignoring_duplicates(self.articles, new)
-            inserted += len(new) - len(lost)
-            pending = {d["_id"]: d for d in new if d["_id"] in lost}
-        if pending:
-            raise RuntimeError(f"{len(pending)} articles kept losing insert races; retry batch")
+        # New ids are inserted, not upserted: most articles are new, an insert needs no read,
+        # and an upsert whose filter has more than _id makes FerretDB scan the collection.
+        existing = await self._insert_ignoring_duplicates(self.articles, list(pending.values()))
+        inserted, updated = len(pending) - len(existing), 0
+        if existing:
+            # Batched guarded UpdateOne for ids already stored: one round trip per Kafka poll,
+            # ordered=False so one stale document does not stop the rest; the guard turns an
+            # older version into a no-op instead of an overwrite.
+            result = await self.articles.bulk_write(
+                [guarded_update(pending[i]) for i in sorted(existing)], ordered=False)
+            updated = result.matched_count
+            stale += len(existing) - result.matched_count
         return WriteResult(inserted, updated, stale)
-
-    async def _stored_keys(self, ids: list[Any]) -> dict[Any, str]:
-        cursor = self.articles.find({"_id": {"$in": ids}}, {"order_key": 1})
-        return {d["_id"]: d.get("order_key", "") async for d in cursor}
 
     @staticmethod
     async def _insert_ignoring_duplicates(collection: Any, docs: list[dict[str, Any]]

@@ -276,4 +276,7 @@ class StoryUpdate(_Frozen):
     article_version: int
     headline: str
     size: int = Field(ge=1)
+    merged_from: tuple[str, ...] = Field(
+        default=(), description="story ids this story absorbed now; their articles move here"
+    )
     updated_at: AwareDatetime = Field(default_factory=utcnow)

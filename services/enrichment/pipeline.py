@@ -75,10 +75,11 @@ class EnrichmentPipeline:
             # Kept so the source can be re-published once a later article resolves a link.
             await store.save_enriched(enriched.id, enriched.model_dump_json())
         story = None
-        if linked.gained:
+        if linked.gained or linked.merged_from:
             story = StoryUpdate(story_id=linked.story_id, article_id=enriched.id,
                                 article_version=enriched.version,
-                                headline=enriched.article.headline, size=linked.size)
+                                headline=enriched.article.headline, size=linked.size,
+                                merged_from=linked.merged_from)
         republish = [await self._relinked(source) for source in linked.resolved_sources]
         return Result(enriched, story, tuple(r for r in republish if r is not None))
 

@@ -21,6 +21,7 @@ class Linked:
     gained: bool
     size: int
     resolved_sources: tuple[str, ...]
+    merged_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ class StoryLinker:
         # candidate (a busy story would otherwise cost one union per member per article).
         scored = [(cand, similarity(sig, _sig(cand))) for cand in cands]
         linked = sorted({c.node for c, sim in scored if sim.score >= pol.link} - {node})
-        for other in sorted(set((await self.store.roots(linked)).values())):
+        before = set((await self.store.roots([node, *linked])).values())
+        for other in sorted(before):
             await self.store.union(node, other)
         for cand, sim in scored:
             if sim.text >= pol.duplicate_text:
@@ -89,13 +91,16 @@ class StoryLinker:
             duplicate_of = earliest.duplicate_of or earliest.id
             await self.store.put(with_duplicate(rec, duplicate_of))
         root = await self.store.find(node)
+        # Stories absorbed by this article's merges: consumers and storage re-label them.
+        # A brand-new article's own one-member set is not worth announcing.
+        merged_from = tuple(sorted(before - {root} - ({node} if existing is None else set())))
         links = await self._source_links(doc)
         resolved = await self.store.claim_links(sig.headline_key, art.id) if fresh else []
         await self._maybe_prune(sig.published)
         return Linked(story_id=root, related=tuple(related),
                       duplicate_of=duplicate_of, source_links=links,
                       gained=existing is None and fresh, size=await self.store.size(root),
-                      resolved_sources=tuple(resolved))
+                      resolved_sources=tuple(resolved), merged_from=merged_from)
 
     async def _source_links(self, doc: Doc) -> tuple[RelatedLink, ...]:
         """Resolve the source's own related headlines against stored articles; keep the rest

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from shared import topics
 from shared.dlq import Origin, dead_letter
-from shared.events import EnrichedArticle, utcnow
+from shared.events import EnrichedArticle, StoryUpdate, utcnow
 from shared.metrics import ServiceMetrics
 from shared.runtime import Timer, header_map, publish_dead_letter
 
@@ -49,6 +49,21 @@ class StorageHandler:
                 age = (now - item.article.received_at).total_seconds()
                 self.metrics.end_to_end.labels(self.metrics.service, STAGE).observe(max(age, 0))
         return len(valid)
+
+    async def handle_story(self, value: bytes, origin: Origin) -> int:
+        """A story absorbed others: move their stored articles to it (news.story)."""
+        try:
+            update = StoryUpdate.model_validate_json(value)
+        except ValidationError as exc:
+            letter = dead_letter(value=value, origin=origin, service="storage", stage="story",
+                                 handler=type(self).__qualname__, reason="invalid_event", exc=exc)
+            await publish_dead_letter(self.broker, letter, self.metrics, "story", self.dlq_topic)
+            return 0
+        if not update.merged_from:
+            return 0
+        moved = await self.repo.merge_stories(update.story_id, update.merged_from)
+        self.metrics.ok("story")
+        return moved
 
     async def _validate(self, record: object) -> EnrichedArticle | None:
         value: bytes = getattr(record, "value", b"") or b""

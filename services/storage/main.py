@@ -12,7 +12,14 @@ from faststream.kafka.annotations import KafkaMessage
 from shared import topics
 from shared.logs import configure
 from shared.metrics import ServiceMetrics
-from shared.runtime import broker_check, ensure_topics, make_broker, ops_routes
+from shared.runtime import (
+    broker_check,
+    ensure_topics,
+    make_broker,
+    ops_routes,
+    origin_of,
+    raw_body,
+)
 
 from .config import StorageSettings
 from .handlers import StorageHandler
@@ -49,8 +56,16 @@ def build_app(settings: StorageSettings | None = None) -> tuple[AsgiFastStream, 
     async def on_enriched(msg: KafkaMessage) -> None:
         await handler.handle(await _records(msg))
 
+    # Merges re-label stored articles; a database error nacks and the event is re-read.
+    @broker.subscriber(
+        topics.STORY, group_id=f"{settings.group_id}-stories", auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR, decoder=raw_body,
+    )
+    async def on_story(msg: KafkaMessage) -> None:
+        await handler.handle_story(bytes(msg.body), origin_of(msg))
+
     async def startup() -> None:
-        await ensure_topics(common.kafka_bootstrap, [topics.ENRICHED, topics.DLQ],
+        await ensure_topics(common.kafka_bootstrap, [topics.ENRICHED, topics.STORY, topics.DLQ],
                             common.topic_partitions)
         await repo.ensure_indexes()
 

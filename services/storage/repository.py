@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ class WriteResult:
 class ArticleRepository(Protocol):
     async def upsert_many(self, items: Sequence[EnrichedArticle]) -> WriteResult: ...
 
+    async def merge_stories(self, root: str, merged: Sequence[str]) -> int: ...
+
     async def ping(self) -> bool: ...
 
 
@@ -37,6 +40,9 @@ class MongoArticleRepository:
         self.db = db
         self.articles = db[articles]
         self.versions = db[versions]
+        # Merged story id -> the story it now belongs to, so a write that arrives after the
+        # merge event (another topic, no ordering between them) still gets the current id.
+        self.story_aliases = db[f"{articles}_story_aliases"]
 
     @classmethod
     def connect(cls, url: str, db_name: str, articles: str, versions: str
@@ -65,6 +71,7 @@ class MongoArticleRepository:
             return WriteResult(0, 0, 0)
         now = utcnow()
         docs = [article_document(item, now) for item in items]
+        await self._apply_aliases(docs)
         await self._insert_ignoring_duplicates(self.versions, [history_document(d) for d in docs])
         pending = _newest_per_id(docs)
         stale = len(docs) - len(pending)
@@ -81,6 +88,28 @@ class MongoArticleRepository:
             updated = result.matched_count
             stale += len(existing) - result.matched_count
         return WriteResult(inserted, updated, stale)
+
+    async def merge_stories(self, root: str, merged: Sequence[str]) -> int:
+        """Re-label articles (and earlier aliases) of absorbed stories; returns articles moved."""
+        old = [m for m in merged if m != root]
+        if not old:
+            return 0
+        for story in old:
+            await self.story_aliases.replace_one({"_id": story}, {"root": root}, upsert=True)
+        await self.story_aliases.update_many({"root": {"$in": old}}, {"$set": {"root": root}})
+        result = await self.articles.update_many({"story_id": {"$in": old}},
+                                                 {"$set": {"story_id": root}})
+        return int(result.modified_count)
+
+    async def _apply_aliases(self, docs: list[dict[str, Any]]) -> None:
+        stories = {d["story_id"] for d in docs if d.get("story_id")}
+        if not stories:
+            return
+        # One find by _id per story: the cheap lookup on every Mongo-wire database.
+        found = await asyncio.gather(*(self.story_aliases.find_one({"_id": s}) for s in stories))
+        roots = {f["_id"]: f["root"] for f in found if f}
+        for doc in docs:
+            doc["story_id"] = roots.get(doc["story_id"], doc["story_id"])
 
     @staticmethod
     async def _insert_ignoring_duplicates(collection: Any, docs: list[dict[str, Any]]

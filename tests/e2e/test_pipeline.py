@@ -81,6 +81,29 @@ async def test_seed_and_own_articles_stored_with_every_field(
     follow = by_headline[ABU_DHABI_HEADLINE]
     assert [p["name"] for p in follow["article"]["byline"]] == ["Lena Krause"]
     assert follow["article"]["ai_assisted"] is True
+    # The seed's "Mehr entdecken" link to that headline resolves to the stored follow-up: the
+    # enrichment re-publishes the seed with the link filled in, and storage keeps that copy.
+    deadline = time.monotonic() + 90
+    resolved = None
+    while resolved is None and time.monotonic() < deadline:
+        latest = await db["articles"].find_one({"_id": seed["_id"]})
+        assert latest is not None
+        resolved = next((r["resolved_id"] for r in latest["article"]["related"]
+                         if r["headline"] == ABU_DHABI_HEADLINE), None)
+        await asyncio.sleep(0.5)
+    assert resolved == follow["_id"]
+    # Same story for the seed and the follow-up about the same talks, also in storage once
+    # the merge event has re-labelled the earlier article; never the zoo piece's story.
+    zoo = next(d for h, d in by_headline.items() if "Roten Pandas" in h)
+    stories: set[str] = set()
+    while time.monotonic() < deadline + 60:
+        pair = await db["articles"].find({"_id": {"$in": [seed["_id"], follow["_id"]]}}).to_list(2)
+        stories = {d["story_id"] for d in pair}
+        if len(stories) == 1:
+            break
+        await asyncio.sleep(0.5)
+    assert len(stories) == 1
+    assert zoo["story_id"] not in stories
 
 
 async def test_bad_input_is_rejected_or_dead_lettered(stack: Stack) -> None:

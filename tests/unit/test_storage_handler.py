@@ -13,8 +13,8 @@ from faststream.kafka.annotations import KafkaMessage
 from services.storage.handlers import StorageHandler
 from services.storage.main import _records
 from services.storage.repository import WriteResult
-from shared.dlq import H_REASON
-from shared.events import CanonicalArticle, EnrichedArticle, Enrichment
+from shared.dlq import H_REASON, Origin
+from shared.events import CanonicalArticle, EnrichedArticle, Enrichment, StoryUpdate
 from shared.metrics import ServiceMetrics
 from shared.runtime import raw_body
 
@@ -27,6 +27,7 @@ class FakeRepo:
     def __init__(self) -> None:
         self.docs: dict[str, EnrichedArticle] = {}
         self.fail_next = False
+        self.merges: list[tuple[str, tuple[str, ...]]] = []
 
     async def upsert_many(self, items: Sequence[EnrichedArticle]) -> WriteResult:
         if self.fail_next:
@@ -44,6 +45,10 @@ class FakeRepo:
                 updated += 1
             self.docs[item.id] = item
         return WriteResult(inserted, updated, stale)
+
+    async def merge_stories(self, root: str, merged: Sequence[str]) -> int:
+        self.merges.append((root, tuple(merged)))
+        return len(merged)
 
     async def ping(self) -> bool:
         return True
@@ -99,3 +104,15 @@ async def test_database_failure_raises_so_the_batch_is_not_committed() -> None:
     with pytest.raises(ConnectionError):
         await handler.handle([Record()])
     assert await handler.handle([Record()]) == 1
+
+
+async def test_story_merge_event_relabels_and_bad_event_is_dead_lettered() -> None:
+    repo = FakeRepo()
+    handler = StorageHandler(KafkaBroker(), repo, ServiceMetrics("storage"), retry_backoff_s=0)
+    merge = StoryUpdate(story_id="st-1", article_id="a", article_version=1, headline="h",
+                        size=3, merged_from=("st-2", "st-3"))
+    plain = StoryUpdate(story_id="st-1", article_id="b", article_version=1, headline="h", size=4)
+    origin = Origin(topic="news.story")
+    assert await handler.handle_story(merge.model_dump_json().encode(), origin) == 2
+    assert await handler.handle_story(plain.model_dump_json().encode(), origin) == 0
+    assert repo.merges == [("st-1", ("st-2", "st-3"))]

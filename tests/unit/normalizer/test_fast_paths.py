@@ -108,6 +108,17 @@ def _outcome(func: Any, *args: Any) -> Any:
         return type(exc).__name__
 
 
+def _assert_same_dates(text: str) -> None:
+    expected = _outcome(ref_mentioned_dates, text, RECEIVED)
+    got = _outcome(dates.mentioned_dates, text, RECEIVED)
+    if expected == "KeyError":
+        # The reference crashed on dotless i / long s matched case-insensitively; the current
+        # code folds them, so it must now answer instead of raising.
+        assert isinstance(got, tuple)
+    else:
+        assert got == expected
+
+
 # Tokens that make dates, almost-dates and the case-folding oddities of re (dotless i, long s).
 TOKENS = st.sampled_from([
     "Montag", "am", "on", "Freitag", "friday", "Mittwoch", "m\u0131ttwoch", "\u017famstag",
@@ -123,8 +134,7 @@ TEXTS = st.lists(TOKENS, max_size=16).map("".join)
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=TEXTS)
 def test_mentioned_dates_matches_reference(text: str) -> None:
-    assert _outcome(dates.mentioned_dates, text, RECEIVED) == _outcome(
-        ref_mentioned_dates, text, RECEIVED)
+    _assert_same_dates(text)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -139,8 +149,7 @@ def test_date_candidates_matches_reference(texts: list[str]) -> None:
     "seit Dienstagabend", "\u017feit Dienstag", "am M\u0131ttwoch", "\u0663.\u0664.2025",
 ])
 def test_known_sentences_match_reference(text: str) -> None:
-    assert _outcome(dates.mentioned_dates, text, RECEIVED) == _outcome(
-        ref_mentioned_dates, text, RECEIVED)
+    _assert_same_dates(text)
     assert date_candidates(["kein Datum", text, "nichts"]) == ref_date_candidates(
         ["kein Datum", text, "nichts"])
 

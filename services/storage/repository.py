@@ -87,6 +87,9 @@ class MongoArticleRepository:
                 [guarded_update(pending[i]) for i in sorted(existing)], ordered=False)
             updated = result.matched_count
             stale += len(existing) - result.matched_count
+        # A merge may have landed between the alias lookup above and these writes; its alias
+        # is written before it re-labels, so checking again after writing closes that gap.
+        await self._relabel_merged(list(pending.values()))
         return WriteResult(inserted, updated, stale)
 
     async def merge_stories(self, root: str, merged: Sequence[str]) -> int:
@@ -101,15 +104,24 @@ class MongoArticleRepository:
                                                  {"$set": {"story_id": root}})
         return int(result.modified_count)
 
-    async def _apply_aliases(self, docs: list[dict[str, Any]]) -> None:
+    async def _aliases(self, docs: list[dict[str, Any]]) -> dict[str, str]:
         stories = {d["story_id"] for d in docs if d.get("story_id")}
         if not stories:
-            return
+            return {}
         # One find by _id per story: the cheap lookup on every Mongo-wire database.
         found = await asyncio.gather(*(self.story_aliases.find_one({"_id": s}) for s in stories))
-        roots = {f["_id"]: f["root"] for f in found if f}
+        return {f["_id"]: f["root"] for f in found if f}
+
+    async def _apply_aliases(self, docs: list[dict[str, Any]]) -> None:
+        roots = await self._aliases(docs)
         for doc in docs:
             doc["story_id"] = roots.get(doc["story_id"], doc["story_id"])
+
+    async def _relabel_merged(self, docs: list[dict[str, Any]]) -> None:
+        for old, root in (await self._aliases(docs)).items():
+            ids = [d["_id"] for d in docs if d["story_id"] == old]
+            await self.articles.update_many({"_id": {"$in": ids}, "story_id": old},
+                                            {"$set": {"story_id": root}})
 
     @staticmethod
     async def _insert_ignoring_duplicates(collection: Any, docs: list[dict[str, Any]]

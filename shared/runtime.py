@@ -8,7 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import uvicorn
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -124,10 +124,6 @@ async def _send(send: Send, status: int, body: bytes, content_type: str) -> None
     await send({"type": "http.response.body", "body": body})
 
 
-def json_route(status: int, payload: Mapping[str, Any]) -> tuple[int, bytes]:
-    return status, json.dumps(payload).encode()
-
-
 def ops_routes(
     service: str, metrics: ServiceMetrics, checks: Mapping[str, ReadyCheck]
 ) -> list[tuple[str, ASGIApp]]:
@@ -164,6 +160,22 @@ def broker_check(broker: KafkaBroker) -> ReadyCheck:
 def serve(app: AsgiFastStream, host: str, port: int) -> None:
     """Run one service: uvicorn drives the ASGI app, whose lifespan starts the broker."""
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, lifespan="on")
+
+
+class _ServiceSettings(Protocol):
+    common: CommonSettings
+    http_port: int
+
+
+S = TypeVar("S", bound=_ServiceSettings)
+
+
+def run_service(settings: S, build_app: Callable[[S], tuple[AsgiFastStream, KafkaBroker]]
+                ) -> int:
+    """The `python -m services.<name>` entry: build the app from settings and serve it."""
+    app, _ = build_app(settings)
+    serve(app, settings.common.http_host, settings.http_port)
+    return 0
 
 
 async def raw_body(msg: Any) -> bytes:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from shared.events import CanonicalArticle
-from shared.runtime import serve
+from shared.runtime import run_service
 
 from .config import EnrichmentSettings
 from .entities import EntityEnricher
@@ -68,9 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = EnrichmentSettings()
     if args.model_dir is not None:
         settings = settings.model_copy(update={"model_dir": args.model_dir})
-    app, _ = build_app(settings)
-    serve(app, settings.common.http_host, settings.http_port)
-    return 0
+    return run_service(settings, build_app)
 
 
 if __name__ == "__main__":

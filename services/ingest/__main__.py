@@ -19,15 +19,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return main_push(args.paths, args.source)
 
-    from shared.runtime import serve
+    from shared.runtime import run_service
 
     from .config import IngestSettings
     from .main import build_app
 
-    settings = IngestSettings()
-    app, _ = build_app(settings)
-    serve(app, settings.common.http_host, settings.http_port)
-    return 0
+    return run_service(IngestSettings(), build_app)
 
 
 if __name__ == "__main__":

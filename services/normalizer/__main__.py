@@ -42,15 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "parse":
         return _parse_file(args.file, args.content_type, args.format, args.source)
 
-    from shared.runtime import serve
+    from shared.runtime import run_service
 
     from .config import NormalizerSettings
     from .main import build_app
 
-    settings = NormalizerSettings()
-    app, _ = build_app(settings)
-    serve(app, settings.common.http_host, settings.http_port)
-    return 0
+    return run_service(NormalizerSettings(), build_app)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from shared.events import CanonicalArticle, RawArticle
 from shared.sanitize import PayloadTooLarge, check_size
 
 from .parsers.base import ParseError, ParseInput, Parser
-from .parsers.registry import PARSERS, select
+from .parsers.registry import select
 
 
 class TooLarge(ParseError):
@@ -34,7 +34,7 @@ def normalize(
     except PayloadTooLarge as exc:
         raise TooLarge(str(exc)) from exc
     doc = to_input(raw)
-    parser = select(doc, registry or PARSERS)
+    parser = select(doc, registry)
     articles = parser.parse(doc)
     if not articles:
         raise ParseError(f"parser {parser.name!r} found no article in the document")

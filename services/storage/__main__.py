@@ -6,15 +6,12 @@ import sys
 
 
 def main() -> int:
-    from shared.runtime import serve
+    from shared.runtime import run_service
 
     from .config import StorageSettings
     from .main import build_app
 
-    settings = StorageSettings()
-    app, _ = build_app(settings)
-    serve(app, settings.common.http_host, settings.http_port)
-    return 0
+    return run_service(StorageSettings(), build_app)
 
 
 if __name__ == "__main__":

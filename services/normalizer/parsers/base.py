@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -71,10 +72,9 @@ def decode_text(payload: bytes, declared: str | None = None) -> str:
     if payload.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return payload.decode("utf-16", errors="replace")
     if declared:
-        try:
+        # A wrong or unknown declared charset falls through to detection.
+        with contextlib.suppress(LookupError, UnicodeDecodeError):
             return payload.decode(declared)
-        except (LookupError, UnicodeDecodeError):
-            pass  # a wrong or unknown declared charset falls through to detection
     try:
         return payload.decode("utf-8")
     except UnicodeDecodeError:

@@ -47,9 +47,17 @@ PARSERS: dict[str, Parser] = build_registry(
 )
 
 
+def by_priority(registry: dict[str, Parser]) -> list[Parser]:
+    return sorted(registry.values(), key=lambda p: p.priority)
+
+
+# Sorted once: select() runs for every document.
+_ORDERED = by_priority(PARSERS)
+
+
 def select(doc: ParseInput, registry: dict[str, Parser] | None = None) -> Parser:
     """The parser for a document: claimed content type first, confirmed by sniffing; else sniff."""
-    parsers = sorted((registry or PARSERS).values(), key=lambda p: p.priority)
+    parsers = by_priority(registry) if registry is not None else _ORDERED
     claimed = [p for p in parsers if p.claims(doc)]
     for parser in claimed:
         if parser.can_parse(doc):

@@ -11,7 +11,7 @@ from feedparser import sanitizer, urls
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.normalizer.parsers import feeds, feeds_fast
+from services.normalizer.parsers import feeds, feeds_read
 from services.normalizer.parsers.feeds import FeedParser
 
 from .conftest import fixture_file, make_doc, shared_file
@@ -229,4 +229,4 @@ def test_markup_free_html_shortcut_matches_feedparser(text: str, encoding: str) 
     full = sanitizer._sanitize_html(
         urls.resolve_relative_uris(text, "", encoding, "text/html"), encoding, "text/html"
     )
-    assert feeds_fast.feedparser_html(text, encoding) == full
+    assert feeds_read.feedparser_html(text, encoding) == full

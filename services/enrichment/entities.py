@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from shared.events import Entity
 
@@ -34,41 +34,63 @@ _ORG_NAME_RE = re.compile(
 
 class _Cue:
     """finditer() of a cue regex (cue word, blank, capitalised name) with the same matches,
-    but the costly case-insensitive alternation only runs where a word ends in a cue word and
-    a capital follows: a cheap scan finds those words first."""
+    without scanning the text with its costly case-insensitive alternation. A match must
+    start inside a word that ends in a cue and is followed by a capital (_cue_words lists
+    them), at the leftmost point from which a cue reaches the word's end: whether the name
+    follows does not depend on which cue matched. So one anchored match per such word."""
 
-    def __init__(self, regex: re.Pattern[str], cues: str, quote: bool) -> None:
+    def __init__(self, regex: re.Pattern[str], cues: str) -> None:
         self.regex = regex
-        self.suffixes = tuple(cues.split("|"))
         self.cue_end = re.compile(rf"(?i:{cues})\Z")
-        opener = "[\"„“«']?" if quote else ""
-        self.words = re.compile(rf"\b\w+(?=\s+{opener}[A-ZÄÖÜ])")
 
-    def _is_cue(self, word: str) -> bool:
-        if word.lower().endswith(self.suffixes):
-            return True
-        # Case-insensitive matching knows a few folds lower() does not (long s, dotted I).
-        return not word.isascii() and self.cue_end.search(word) is not None
+    def offset(self, word: str) -> int | None:
+        """Where the leftmost cue reaching the end of `word` starts, if any."""
+        m = self.cue_end.search(word)
+        return None if m is None else m.start()
 
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        pos, n = 0, len(text)
-        for w in self.words.finditer(text):
-            if w.end() <= pos or not self._is_cue(w.group()):
-                continue
-            # The leftmost match from here is finditer's next one: every earlier cue word
-            # was tried already. A window bounds the search; a match touching its end is
-            # redone without it.
-            start, endpos = max(pos, w.start()), min(n, w.end() + 400)
-            m = self.regex.search(text, start, endpos)
-            if m is not None and m.end() == endpos < n:
-                m = self.regex.search(text, start)
+    def finditer(self, text: str, words: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
+        """`words`: (word start, cue start) of each cue word followed by a capital, in order."""
+        pos = 0
+        for w_start, at in words:
+            if at < pos:
+                if w_start < pos:
+                    continue  # inside the previous match
+                # Unreachable for these cue lists (a name never ends inside a cue word),
+                # kept so the equivalence with finditer() does not rest on that.
+                m = self.regex.search(text, pos)
+            else:
+                m = self.regex.match(text, at)
             if m is not None:
                 yield m
                 pos = m.end()
 
 
-_ROLE_CUE = _Cue(_ROLE_NAME_RE, _ROLES, quote=False)
-_ORG_CUE = _Cue(_ORG_NAME_RE, _ORG_HEAD, quote=True)
+_ROLE_CUE = _Cue(_ROLE_NAME_RE, _ROLES)
+_ORG_CUE = _Cue(_ORG_NAME_RE, _ORG_HEAD)
+# A word, then blanks, maybe an opening quote, and a capital: where either cue can start.
+_CUE_WORDS = re.compile(r"\b\w+(?=\s+[\"„“«']?[A-ZÄÖÜ])")
+_CUE_AT: dict[str, tuple[int | None, int | None]] = {}
+
+
+def _cue_words(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(role, organisation) cue words as (word start, cue start); memoised per word."""
+    role: list[tuple[int, int]] = []
+    org: list[tuple[int, int]] = []
+    table = _CUE_AT
+    for w in _CUE_WORDS.finditer(text):
+        word = w.group()
+        at = table.get(word)
+        if at is None:
+            if len(table) >= 100_000:
+                table.clear()  # bounded
+            at = table[word] = (_ROLE_CUE.offset(word), _ORG_CUE.offset(word))
+        if at[0] is not None:
+            role.append((w.start(), w.start() + at[0]))
+        if at[1] is not None:
+            org.append((w.start(), w.start() + at[1]))
+    return role, org
+
+
 # A bare organisation-type word is not a name on its own ("der Zeitung").
 _GENERIC = re.compile(rf"(?:{_ORG_HEAD}|regierung|ministerium|government|ministry)",
                       re.IGNORECASE)
@@ -122,8 +144,9 @@ def rules(text: str, spans: list[Span], gaz: Mapping[str, str]) -> list[Span]:
     """Cue rules over the CRF output: role words make persons, organisation types make
     organisations, seats of power are institutions, bare generic nouns are dropped."""
     forced: list[Span] = []
-    for cue, kind in ((_ROLE_CUE, "PER"), (_ORG_CUE, "ORG")):
-        for m in cue.finditer(text):
+    role_words, org_words = _cue_words(text)
+    for cue, kind, words_at in ((_ROLE_CUE, "PER", role_words), (_ORG_CUE, "ORG", org_words)):
+        for m in cue.finditer(text, words_at):
             words = m.group(1).split()
             # Stop at a word the training data never saw in a name ("Putin Kalender").
             keep: list[str] = []
@@ -181,8 +204,32 @@ def propagate(text: str, spans: list[Span]) -> list[Span]:
     for s in spans:
         for i in range(s.start, s.end):
             taken[i] = True
-    pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names, key=len,
-                                                                  reverse=True))) + r")\b")
-    extra = [Span(m.start(), m.end(), names[m.group()], m.group())
-             for m in pattern.finditer(text) if not any(taken[m.start():m.end()])]
+    extra = [Span(start, end, names[name], name) for start, end, name in _occurrences(text, names)
+             if not any(taken[start:end])]
     return sorted([*spans, *extra], key=lambda s: s.start)
+
+
+def _occurrences(text: str, names: Iterable[str]) -> list[tuple[int, int, str]]:
+    """What finditer of r"\b(name|...)\b" (longest name first) finds, without compiling a
+    pattern per article: that compile cost more than the rest of the entity stage."""
+    n = len(text)
+
+    def word(i: int) -> bool:
+        return 0 <= i < n and (text[i].isalnum() or text[i] == "_")
+
+    hits: list[tuple[int, int, str]] = []
+    for name in names:
+        i = text.find(name)
+        while i >= 0:
+            j = i + len(name)
+            if word(i - 1) != word(i) and word(j - 1) != word(j):
+                hits.append((i, -len(name), name))
+            i = text.find(name, i + 1)
+    hits.sort()
+    out: list[tuple[int, int, str]] = []
+    end = 0
+    for i, neg_len, name in hits:
+        if i >= end:
+            end = i - neg_len
+            out.append((i, end, name))
+    return out

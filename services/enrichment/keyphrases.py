@@ -6,6 +6,7 @@ import math
 import re
 from collections import defaultdict
 from functools import lru_cache
+from itertools import pairwise
 
 from shared.events import Keyphrase
 
@@ -14,6 +15,20 @@ from .stopwords import for_lang
 
 _WORD_RE = re.compile(r"\w+(?:[-'\u2019]\w+)*|[.,;:!?()\"„“”«»]")
 _BREAK = frozenset('.,;:!?()"„“”«»')
+
+
+def tokens(text: str) -> list[str]:
+    """_WORD_RE.findall(text), faster: most whitespace-separated chunks are a plain word
+    (isalnum() is exactly \\w without "_"), perhaps with a comma or full stop after it."""
+    out: list[str] = []
+    for chunk in text.split():
+        if chunk.isalnum():
+            out.append(chunk)
+        elif chunk[-1] in _BREAK and chunk[:-1].isalnum():
+            out += (chunk[:-1], chunk[-1])
+        else:
+            out += _WORD_RE.findall(chunk)
+    return out
 
 
 @lru_cache(maxsize=65_536)
@@ -30,56 +45,86 @@ def phrase_key(text: str) -> str:
     return " ".join(words)
 
 
+# What a token is to the run builder: a break, a lower-case or a capitalised content word.
+_BREAKS, _LOWER, _UPPER = 0, 1, 2
+_MEMO_SIZE = 100_000
+_RUN_RE = re.compile(b"[\x01\x02]+")
+
+
 class KeyphraseEnricher:
     name = "keyphrases"
 
     def __init__(self, top_k: int = 10, max_words: int = 3) -> None:
+        if not 1 <= max_words <= 3:
+            raise ValueError("keyphrases are one to three words long")  # n-grams are unrolled
         self.top_k, self.max_words = top_k, max_words
+        # Per (language, token) memo, bounded: the same words come back article after article.
+        self._kinds: dict[str, dict[str, int]] = {}
+
+    def _kind_table(self, lang: str) -> dict[str, int]:
+        table = self._kinds.get(lang)
+        if table is None or len(table) >= _MEMO_SIZE:
+            table = self._kinds[lang] = {}
+        return table
 
     def candidates(self, text: str, lang: str) -> list[list[str]]:
-        stop = for_lang(lang)
-        runs: list[list[str]] = []
-        cur: list[str] = []
-        for tok in _WORD_RE.findall(text):
-            low = tok.lower()
-            if tok in _BREAK or low in stop or tok.isdigit() or len(tok) < 3:
-                if cur:
-                    runs.append(cur)
-                cur = []
-            elif lang == "de" and not tok[:1].isupper():
-                # German content phrases are noun-headed; a lower-case word ends the run
-                # unless it is an adjective in front of a noun.
-                cur.append(tok)
-            else:
-                cur.append(tok)
-        if cur:
-            runs.append(cur)
-        return runs
+        """Runs of content words between punctuation, stopwords, numbers and short tokens."""
+        toks = tokens(text)
+        kinds = self._kind_table(lang)
+        new = set(toks).difference(kinds)
+        if new:
+            stop = for_lang(lang)
+            for tok in new:
+                if tok in _BREAK or tok.lower() in stop or tok.isdigit() or len(tok) < 3:
+                    kinds[tok] = _BREAKS
+                else:
+                    kinds[tok] = _UPPER if tok[:1].isupper() else _LOWER
+        # One byte per token: the runs are the spans of non-zero bytes.
+        marks = bytes(map(kinds.__getitem__, toks))
+        return [toks[m.start():m.end()] for m in _RUN_RE.finditer(marks)]
 
     def extract(self, doc: Doc) -> list[Keyphrase]:
         art, lang = doc.article, doc.lang
         blocks = [(art.headline, 3.0), (art.kicker or "", 3.0), (art.teaser or "", 1.5),
                   (" ".join(art.key_points), 1.2), (art.body_text, 1.0)]
-        score: dict[str, float] = defaultdict(float)
-        surface: dict[str, str] = {}
+        kinds = self._kind_table(lang)
+        german = lang == "de"
+        # Evidence per surface phrase first; phrases that share a key are merged afterwards.
+        acc: dict[str, float] = {}
+        get = acc.get
         position = 0
         for text, weight in blocks:
+            if not text:
+                continue
             for run in self.candidates(text, lang):
                 position += 1
-                early = 1.0 + 1.0 / math.sqrt(position)
-                for n in range(1, min(self.max_words, len(run)) + 1):
-                    for i in range(len(run) - n + 1):
-                        words = run[i:i + n]
-                        if lang == "de" and not words[-1][:1].isupper():
-                            continue
-                        if lang != "de" and n == 1 and not words[0][:1].isupper() \
-                                and len(words[0]) < 5:
-                            continue
-                        phrase = " ".join(words)
-                        key = phrase_key(phrase)
-                        score[key] += weight * early * (1.0 + 0.3 * (n - 1))
-                        if key not in surface or len(phrase) < len(surface[key]):
-                            surface[key] = phrase
+                early = weight * (1.0 + 1.0 / math.sqrt(position))
+                # German phrases must end in a noun (capitalised); elsewhere a lone word must
+                # be capitalised or at least five letters long.
+                for w in run:
+                    if kinds[w] == _UPPER or (not german and len(w) >= 5):
+                        acc[w] = get(w, 0.0) + early
+                if len(run) < 2 or self.max_words < 2:
+                    continue
+                gain = early * 1.3
+                for a, b in pairwise(run):
+                    if not german or kinds[b] == _UPPER:
+                        phrase = f"{a} {b}"
+                        acc[phrase] = get(phrase, 0.0) + gain
+                if len(run) < 3 or self.max_words < 3:
+                    continue
+                gain = early * 1.6
+                for a, b, c in zip(run, run[1:], run[2:], strict=False):
+                    if not german or kinds[c] == _UPPER:
+                        phrase = f"{a} {b} {c}"
+                        acc[phrase] = get(phrase, 0.0) + gain
+        score: dict[str, float] = defaultdict(float)
+        surface: dict[str, str] = {}
+        for phrase, gain in acc.items():
+            key = phrase_key(phrase)
+            score[key] += gain
+            if key not in surface or len(phrase) < len(surface[key]):
+                surface[key] = phrase
         # A phrase seen once in the body is noise unless the headline carries it.
         ranked = sorted(((s, k) for k, s in score.items() if s >= 2.5), key=lambda x: (-x[0], x[1]))
         out: list[Keyphrase] = []

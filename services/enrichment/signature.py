@@ -9,6 +9,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import NamedTuple, Protocol
 
 from shared.events import CanonicalArticle
 
@@ -104,15 +105,18 @@ def sketch_similarity(a: tuple[int, ...], b: tuple[int, ...], k: int = SKETCH) -
     inter = sa.intersection(b)
     if not inter:
         return 0.0
-    union = sa.union(b)
-    if len(union) <= k:
-        return len(inter) / len(union)
+    # Sketch hashes are distinct, so the union's size needs no set.
+    n_union = len(a) + len(b) - len(inter)
+    if n_union <= k:
+        return len(inter) / n_union
     # Bottom-k of the union: the shared hashes among its k smallest.
-    return len(inter.intersection(sorted(union)[:k])) / k
+    kth = sorted(sa.union(b))[k - 1]
+    return sum(1 for h in inter if h <= kth) / k
 
 
-@dataclass(frozen=True)
-class Similarity:
+class Similarity(NamedTuple):
+    """A tuple, not a frozen dataclass: one is built per candidate, and that was measurable."""
+
     score: float
     entities: float
     text: float
@@ -150,15 +154,31 @@ def _hash_set(hashes: tuple[int, ...]) -> frozenset[int]:
     return frozenset(hashes)
 
 
-def similarity(a: Signature, b: Signature, horizon_hours: float = 72.0) -> Similarity:
+class Signed(Protocol):
+    """What similarity() reads: a Signature, or a stored article's record."""
+
+    @property
+    def keys(self) -> tuple[str, ...]: ...
+    @property
+    def sketch(self) -> tuple[int, ...]: ...
+    @property
+    def published(self) -> datetime: ...
+
+
+def similarity(a: Signed, b: Signed, horizon_hours: float = 72.0) -> Similarity:
     """Symmetric in a and b, so either replica computing it reaches the same decision."""
     shared = tuple(sorted(_key_set(a.keys).intersection(b.keys)))
     ma, mb = _mass(a.keys), _mass(b.keys)
+    # Not through _mass's cache: a pair's shared keys rarely recur and would evict the
+    # articles' own key sets.
+    ms, strong = 0.0, 0
+    for k in shared:
+        ms += WEIGHTS.get(k[0], 1.0)
+        strong += k[0] in "po"
     # Dice punishes a long article against a short one; the overlap coefficient alone lets
     # a two-name brief join anything; their mean sits between.
-    ms = _mass(shared)
     ents = (ms / (ma + mb) + ms / min(ma, mb) / 2) if ma and mb else 0.0
-    if sum(1 for k in shared if k[0] in "po") < 2:
+    if strong < 2:
         ents *= 0.5  # one shared person is a topic, not yet a story
     text = sketch_similarity(a.sketch, b.sketch)
     hours = abs((a.published - b.published).total_seconds()) / 3600

@@ -1,4 +1,4 @@
-"""Small stopword lists for keyphrase extraction (de, en, fr, es, it); written for this project."""
+"""Small stopword lists (keyphrases: de, en, fr, es, it; topic index: also pt, sv, da, nb, nl)."""
 
 from __future__ import annotations
 
@@ -42,3 +42,21 @@ ALL = frozenset().union(*STOPWORDS.values())
 
 def for_lang(lang: str) -> frozenset[str]:
     return STOPWORDS.get(lang, ALL)
+
+# Function words of the other vocabulary languages, for the topic index only (label and
+# definition words such as "och", "og", "para" carry no topic).
+_MORE = {
+    "pt": """a ao aos as com como da das de do dos e em entre na nas no nos o os ou para pela
+pelas pelo pelos por que se sem sobre sua suas seu seus um uma outros outras geral""",
+    "sv": """och att av den det en ett för från har i inte med men mot när om på som till under
+vid var är också eller andra annat samt inom utan efter över sådant""",
+    "da": """af at de den der det du efter eller en er et for fra har i ikke med men mod når og
+om på som til under ved var også andre andet samt inden uden over""",
+    "nb": """av at de den der det en er et for fra har i ikke med men mot når og om på som til
+under ved var også eller andre annet samt innen uten over etter""",
+    "nl": """de het een en van in op met voor aan door bij naar over uit als dat die dit is zijn
+of ook niet maar om tot andere""",
+}
+FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    **STOPWORDS, **{k: frozenset(v.split()) for k, v in _MORE.items()}}
+FUNCTION_WORDS["nn"] = FUNCTION_WORDS["no"] = FUNCTION_WORDS["nb"]

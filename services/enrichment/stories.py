@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from shared.events import RelatedArticle, RelatedLink
 
 from .doc import Doc
-from .signature import Signature, Similarity, headline_key, node_key, signature, similarity
+from .signature import Similarity, headline_key, node_key, signature, similarity
 from .store import StoredArticle, StoryStore, with_duplicate
 
 
@@ -70,7 +70,7 @@ class StoryLinker:
         dups = []
         # Candidates of one story share a root: union each distinct root once, not each
         # candidate (a busy story would otherwise cost one union per member per article).
-        scored = [(cand, similarity(sig, _sig(cand))) for cand in cands]
+        scored = [(cand, similarity(sig, cand)) for cand in cands]
         linked = sorted({c.node for c, sim in scored if sim.score >= pol.link} - {node})
         before = set((await self.store.roots([node, *linked])).values())
         for other in sorted(before):
@@ -122,11 +122,6 @@ class StoryLinker:
             target = known.get(headline_key(link.headline)) or link.resolved_id
             out.append(link.model_copy(update={"resolved_id": target}))
         return tuple(out)
-
-
-def _sig(rec: StoredArticle) -> Signature:
-    return Signature(keys=rec.keys, sketch=rec.sketch, published=rec.published,
-                     headline_key=rec.headline_key)
 
 
 def apply_links(links: tuple[RelatedLink, ...], table: dict[str, str | None]) -> tuple[

@@ -4,25 +4,54 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
+from itertools import pairwise
 
 from shared.events import Subject
 
-from .cues import CUES
+from .cues import CUES, WEAK_CUES
 from .doc import Doc
-from .stopwords import STOPWORDS
+from .stopwords import FUNCTION_WORDS
 from .vocab import Vocabulary, normalize_qcode, shared_vocabulary
 
 _WORD_RE = re.compile(r"\w+(?:-\w+)*")
+
+
+# Punctuation that clings to words; none of it is \\w or "-".
+_CLING = ".,;:!?\"'()[]{}<>/*+=&%$§@#|~^`„“”‚‘’«»‹›–—…·•"  # noqa: RUF001
+
+
+def tokens(text: str) -> list[str]:
+    """_WORD_RE.findall(text), faster: most whitespace-separated tokens are a plain word with
+    some punctuation (isalnum() is exactly \\w without "_"); only the rest need the regex."""
+    out: list[str] = []
+    for tok in text.split():
+        if tok.isalnum():
+            out.append(tok)
+            continue
+        core = tok.strip(_CLING)
+        if core.isalnum():
+            out.append(core)
+        else:
+            out.extend(_WORD_RE.findall(tok))
+    return out
+
+
 _STOP = frozenset(("and", "und", "et", "y", "e", "other", "sonstige", "autres", "otros", "altri",
                    "general", "allgemein", "général", "the", "der", "die", "das", "les", "los",
                    "gli", "des", "del", "della", "von", "of", "de", "di"))
 # How many letters a word may carry beyond a stem ("krieg" -> "kriegen", "kriegs").
 _INFLECTION = 3
+_MEMO_SIZE = 100_000
 _MIN_TAIL = 5
 LABEL_WEIGHT = 1.0
+PART_WEIGHT = 0.6
+DEF_WEIGHT = 0.3
+DEF_MAX_CONCEPTS = 3
 CUE_WEIGHT = 1.5
+WEAK_CUE_WEIGHT = 0.5
 HEAD_BOOST = 2.0
+_COMPOUNDING = frozenset(("de", "nl", "sv", "da", "nb"))
 
 
 def _fold(word: str) -> str:
@@ -32,9 +61,13 @@ def _fold(word: str) -> str:
 class TermIndex:
     """Stem -> [(qcode, weight)]; lookups by word prefix and by German compound tail."""
 
-    def __init__(self) -> None:
+    def __init__(self, stop: frozenset[str] = frozenset(), compounds: bool = False) -> None:
         self.terms: dict[str, dict[str, float]] = defaultdict(dict)
-        self._memo: dict[tuple[str, bool], dict[str, float]] = {}
+        self.stop, self.compounds = stop, compounds
+        self.phrase_firsts: frozenset[str] = frozenset()
+        # Per-word memo (bounded): the same words come back article after article.
+        self._memo: dict[str, list[tuple[str, float]]] = {}
+        self.misses: set[str] = set()
 
     def add(self, term: str, qcode: str, weight: float) -> None:
         term = _fold(term)
@@ -47,59 +80,115 @@ class TermIndex:
             damp = 1.0 / math.sqrt(len(postings))
             for q in postings:
                 postings[q] *= damp
+        self.phrase_firsts = frozenset(t.split(" ", 1)[0] for t in self.terms if " " in t)
 
-    def match(self, word: str, compounds: bool) -> dict[str, float]:
-        """Memoised (bounded): the same words come back article after article."""
-        key = (word, compounds)
-        hit = self._memo.get(key)
+    def lookup(self, word: str) -> list[tuple[str, float]]:
+        """Postings for a text word or bigram; stopwords and short words have none."""
+        hit = self._memo.get(word)
         if hit is None:
-            if len(self._memo) >= 100_000:
+            if len(self._memo) + len(self.misses) >= _MEMO_SIZE:
                 self._memo.clear()
-            hit = self._memo[key] = self._match(word, compounds)
+                self.misses.clear()
+            if word in self.stop or len(word) < 3:
+                found: dict[str, float] = {}
+            elif " " in word:
+                found = self._phrase(word)
+            else:
+                found = self._match(word, self.compounds)
+            hit = list(found.items())
+            if hit:
+                self._memo[word] = hit
+            else:
+                self.misses.add(word)
         return hit
+
+    def _phrase(self, bigram: str) -> dict[str, float]:
+        """A phrase's last word may carry inflection ("interest rates", "armed forces")."""
+        first, last = bigram.split(" ", 1)
+        hits: dict[str, float] = {}
+        for k in range(max(3, len(last) - _INFLECTION), len(last) + 1):
+            found = self.terms.get(f"{first} {last[:k]}")
+            if found:
+                hits = found
+        return hits
 
     def _match(self, word: str, compounds: bool) -> dict[str, float]:
         n = len(word)
         hits: dict[str, float] = {}
         if n < 4:
             return self.terms.get(word) or {}
-        for k in range(max(4, n - _INFLECTION), n + 1):
+        # Index terms are stems, which may be shorter than the word's own stem allows for
+        # ("oppositionens" -> "oppositio"); the longest matching prefix wins.
+        for k in range(max(4, min(n, len(_stem(word))) - _INFLECTION), n + 1):
             found = self.terms.get(word[:k])
             if found:
                 hits = found
         if compounds and not hits and n >= 8:
-            # German compounds name the kind last: "Wintersturm" is a storm.
-            stripped = word.rstrip("sne") if n > 9 else word
-            for k in range(_MIN_TAIL, min(12, len(stripped) - 3) + 1):
-                found = self.terms.get(stripped[-k:])
-                if found:
-                    hits = found
+            # Compounds name the kind last: "Wintersturm" is a storm, "Finanzministerin" a
+            # minister; the tail may carry inflection letters of its own.
+            for end in range(n, n - _INFLECTION - 1, -1):
+                for k in range(_MIN_TAIL, min(12, end - 3) + 1):
+                    found = self.terms.get(word[end - k:end])
+                    if found:
+                        hits = found
+                if hits:
+                    break
         return hits
+
+
+# The vocabulary's label keys for an article language.
+_LABEL_KEYS = {"pt": ("pt-PT", "pt-BR"), "no": ("nb", "nn"), "nb": ("nb", "nn"),
+               "nn": ("nn", "nb"), "zh": ("zh-Hans",)}
 
 
 def label_langs(vocab: Vocabulary, lang: str) -> set[str]:
     """The article's own labels; English only where the vocabulary has none in its language
     (English labels on a German text match function words: 'war', 'art', 'stand')."""
-    keys = {"nb"} if lang in {"no", "nb"} else {lang}
+    keys = set(_LABEL_KEYS.get(lang, (lang,)))
     if not any(k in c.labels for c in vocab.concepts.values() for k in keys):
         keys = {"en"}
     return keys
 
 
+def _content(text: str, stop: frozenset[str]) -> list[str]:
+    return [w for w in _WORD_RE.findall(_fold(text))
+            if w not in _STOP and w not in stop and len(w) > 2 and not w.isdigit()]
+
+
 def build_index(vocab: Vocabulary, lang: str) -> TermIndex:
-    index = TermIndex()
+    stop = FUNCTION_WORDS.get(lang, frozenset())
+    index = TermIndex(stop, lang in _COMPOUNDING)
     keys = label_langs(vocab, lang)
+    defs: dict[str, list[str]] = {}
     for qcode, concept in vocab.concepts.items():
         for key in keys:
-            label = concept.labels.get(key)
-            if not label:
-                continue
-            words = [w for w in _WORD_RE.findall(_fold(label)) if w not in _STOP and len(w) > 2]
-            for w in words:
-                index.add(_stem(w), qcode, LABEL_WEIGHT / len(words))
+            words = _content(concept.labels.get(key) or "", stop)
+            if len(words) == 1:
+                index.add(_stem(words[0]), qcode, LABEL_WEIGHT)
+            for a, b in pairwise(words):
+                # A two-word label ("interest rate") is evidence as a phrase; either word
+                # alone ("rate") is weak evidence.
+                index.add(f"{a} {_stem(b)}", qcode, LABEL_WEIGHT)
+            for w in words if len(words) > 1 else ():
+                index.add(_stem(w), qcode, PART_WEIGHT / len(words))
+            defs[qcode] = defs.get(qcode, []) + _content(concept.definitions.get(key) or "", stop)
+    # Definition words that few concepts use are mild evidence ("budgetår", "parlament").
+    df: dict[str, int] = {}
+    for words in defs.values():
+        for w in {_stem(w) for w in words}:
+            df[w] = df.get(w, 0) + 1
+    for qcode, words in defs.items():
+        for w in {_stem(w) for w in words}:
+            if df[w] <= DEF_MAX_CONCEPTS and len(w) > 3:
+                index.add(w, qcode, DEF_WEIGHT)
     for qcode, cues in CUES.items():
         for cue in cues:
-            index.add(cue if " " in cue else _stem(_fold(cue)), qcode, CUE_WEIGHT)
+            if cue not in stop:  # English "war" is German "was"
+                index.add(cue if " " in cue else _stem(_fold(cue)), qcode, CUE_WEIGHT)
+    for qcode, cues in WEAK_CUES.items():
+        for cue in cues:
+            if cue not in stop:
+                index.add(_stem(_fold(cue)), qcode, WEAK_CUE_WEIGHT)
     index.finish()
     return index
 
@@ -130,26 +219,43 @@ class TopicEnricher:
     def scores(self, doc: Doc) -> dict[str, float]:
         """Raw evidence per concept; headline, kicker and teaser count double."""
         index = self._index(doc.lang)
-        compounds = doc.lang in {"de", "nl", "sv", "da", "nb"}
         art = doc.article
         head = " ".join(filter(None, [art.headline, art.kicker, art.teaser]))
-        raw: dict[str, float] = defaultdict(float)
+        firsts = index.phrase_firsts
         tf: dict[str, float] = defaultdict(float)
-        for text, boost in ((head, HEAD_BOOST), (art.body_text, 1.0)):
-            words = [_fold(w) for w in _WORD_RE.findall(text)]
-            for i, w in enumerate(words):
-                tf[w] += boost
-                for part in w.split("-") if "-" in w else ():
-                    tf[part] += boost
-                if i + 1 < len(words):
-                    tf[f"{w} {words[i + 1]}"] += boost
-        stop = STOPWORDS.get(doc.lang, frozenset())
-        for word, count in tf.items():
-            if word in stop or len(word) < 3:
+        # Body first, as a plain count; the few headline words are added with their boost.
+        for text, boost in ((art.body_text, 1.0), (head, HEAD_BOOST)):
+            if not text:
                 continue
-            hits = index.terms.get(word, {}) if " " in word else index.match(word, compounds)
-            for q, weight in hits.items():
-                raw[q] += weight * (1.0 + math.log(count))
+            words = tokens(_fold(text))
+            counts = Counter(words)
+            # Only bigrams the index knows can score; look for no others.
+            hot = firsts.intersection(counts)
+            for w in [w for w in counts if "-" in w]:
+                for part in w.split("-"):
+                    counts[part] += counts[w]
+            for a in hot:
+                i = words.index(a)
+                while True:
+                    if i + 1 < len(words):
+                        counts[f"{a} {words[i + 1]}"] += 1
+                    try:
+                        i = words.index(a, i + 1)
+                    except ValueError:
+                        break
+            if boost == 1.0:
+                tf.update(counts)
+            else:
+                for w, n in counts.items():
+                    tf[w] += boost * n
+        raw: dict[str, float] = defaultdict(float)
+        lookup = index.lookup
+        for word in tf.keys() - index.misses:
+            hits = lookup(word)
+            if hits:
+                factor = 1.0 + math.log(tf[word])
+                for q, weight in hits:
+                    raw[q] += weight * factor
         return raw
 
     def classify(self, doc: Doc) -> list[Subject]:
@@ -158,26 +264,30 @@ class TopicEnricher:
             return []
         # A concept's evidence also supports each ancestor, so the top level sums its subtree.
         total: dict[str, float] = defaultdict(float)
+        chains = self.vocab.chains
         for q, s in raw.items():
             total[q] += s
-            for anc in self.vocab.ancestors(q):
+            for anc in chains[q]:
                 total[anc] += s
-        tops = sorted((q for q in total if self.vocab.concepts[q].level == 1),
-                      key=lambda q: (-total[q], q))
+        tops = sorted((q for q in total if not chains.get(q, True)), key=lambda q: (-total[q], q))
         if not tops:
             return []
         best = total[tops[0]]
+        whole = sum(total[t] for t in tops)
+        by_top: dict[str, list[str]] = defaultdict(list)
+        for q, chain in ((q, chains[q]) for q in raw):
+            if chain:
+                by_top[chain[-1]].append(q)
         chosen: dict[str, tuple[float, float]] = {}
         for top in tops[:3]:
             if total[top] < self.min_score or total[top] < 0.15 * best:
                 continue
-            share = total[top] / sum(total[t] for t in tops)
+            share = total[top] / whole
             chosen[top] = (share, total[top] / best)
-            leaves = sorted((q for q in raw if q != top and self.vocab.top_level(q) == top
-                             and raw[q] >= max(self.min_score, 0.3 * total[top])),
-                            key=lambda q: (-raw[q], q))
+            floor = max(self.min_score, 0.3 * total[top])
+            leaves = sorted((q for q in by_top[top] if raw[q] >= floor), key=lambda q: (-raw[q], q))
             for leaf in leaves[:2]:
-                for q in [leaf, *self.vocab.ancestors(leaf)]:
+                for q in (leaf, *chains[leaf]):
                     if q not in chosen:
                         conf = min(1.0, share * min(1.0, total[q] / total[top] + 0.2))
                         chosen[q] = (conf, total[q] / best)

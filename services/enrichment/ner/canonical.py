@@ -60,7 +60,20 @@ def fold(name: str) -> str:
     return _fold_short(name) if len(name) <= _SHORT else fold_text(name)
 
 
-def clean(span: Span, lang: str, words: set[str]) -> tuple[str, int]:
+class _Words:
+    """The article's word set, built only when a genitive check first needs it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._set: set[str] | None = None
+
+    def __contains__(self, word: object) -> bool:
+        if self._set is None:
+            self._set = set(re.findall(r"\w+", self.text))
+        return word in self._set
+
+
+def clean(span: Span, lang: str, words: _Words | set[str]) -> tuple[str, int]:
     """Surface without role words and genitive s; returns text and its start shift."""
     text = span.text
     shift = len(text) - len(text.lstrip(_TRIM))
@@ -80,7 +93,7 @@ def clean(span: Span, lang: str, words: set[str]) -> tuple[str, int]:
 
 
 def canonicalize(spans: list[Span], text: str, lang: str) -> list[Named]:
-    words = set(re.findall(r"\w+", text))
+    words = _Words(text)
     cleaned: list[tuple[Span, str, int]] = []
     for s in spans:
         surface, shift = clean(s, lang, words)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from .tokens import tokenize
+
 Sentence = tuple[list[str], list[str]]
 KEEP = frozenset({"PER", "ORG", "LOC"})
 
@@ -53,6 +55,26 @@ def read_germeval(path: Path) -> Iterator[Sentence]:
         yield words, tags
 
 
+def _split_token(word: str, tag: str) -> list[tuple[str, str]]:
+    """Some files keep punctuation on the word ("Berlin," "„Medusa"); split it off with the
+    tagger's own tokenizer, so training words look like the words tagged later."""
+    pieces = [t.text for t in tokenize(word)] or [word]
+    if len(pieces) == 1:
+        return [(word, tag)]
+    out: list[tuple[str, str]] = []
+    kind = tag[2:] if tag != "O" else ""
+    first = True
+    for i, piece in enumerate(pieces):
+        # The dot of an abbreviation inside a name ("Friedrich v. Schiller") stays in it.
+        inner = piece == "." and i > 0 and len(pieces[i - 1]) <= 3 and pieces[i - 1].isalpha()
+        if kind and (piece[:1].isalnum() or (inner and not first)):
+            out.append((piece, ("B-" if first and tag.startswith("B-") else "I-") + kind))
+            first = False
+        else:
+            out.append((piece, "O"))
+    return out
+
+
 def read_europeana(path: Path, max_len: int = 60) -> Iterator[Sentence]:
     """One token per line, no sentence breaks: cut after sentence-final punctuation."""
     words: list[str] = []
@@ -63,12 +85,13 @@ def read_europeana(path: Path, max_len: int = 60) -> Iterator[Sentence]:
         parts = line.rsplit(" ", 1)
         if len(parts) != 2:
             continue
-        word = parts[0].split("/")[0] or parts[0]
-        words.append(word)
-        tags.append(_norm_tag(parts[1].strip()))
-        if (word in {".", "!", "?"} and len(words) > 3) or len(words) >= max_len:
-            yield words, _fix_iob(tags)
-            words, tags = [], []
+        for word, tag in _split_token(parts[0].split("/")[0] or parts[0],
+                                      _norm_tag(parts[1].strip())):
+            words.append(word)
+            tags.append(tag)
+            if (word in {".", "!", "?"} and tag == "O" and len(words) > 3) or len(words) >= max_len:
+                yield words, _fix_iob(tags)
+                words, tags = [], []
     if words:
         yield words, _fix_iob(tags)
 

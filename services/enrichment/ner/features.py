@@ -1,4 +1,4 @@
-"""CRF token features (v2): word shape, affixes, role/organisation cues and learned gazetteers.
+"""CRF token features (v3): word shape, affixes, role/organisation cues and gazetteers.
 
 Each word's own features and its features as a left/right neighbour are computed once and
 memoised in bounded per-featurizer tables, because news vocabulary repeats a lot; a sentence
@@ -16,8 +16,9 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Generic, TypeVar
 
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 _CACHE_MAX = 200_000
 
 # Role words in front of a name ("Kremlsprecher Peskow", "US-Sondergesandten Witkoff",
@@ -46,6 +47,7 @@ _ORG_RE = re.compile(
 _PREP_PLACE = frozenset({"in", "im", "nach", "aus", "bei", "von", "from", "at", "to", "into"})
 
 Gazetteer = Mapping[str, str]
+A = TypeVar("A", str, int)
 
 
 def _shape(word: str) -> str:
@@ -91,6 +93,11 @@ def word_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
     g = gaz.get(low)
     if g:
         feats += ["gz=" + x for x in g.split(",")]
+    if word[:1].isupper() and low.endswith("er") and len(low) > 5:
+        # "Berliner", "Schweizer": an adjective from a place name, a name only inside an ORG.
+        stem = gaz.get(low[:-2], "")
+        if "LOC" in stem or "geo" in stem:
+            feats.append("placeadj")
     return tuple(feats)
 
 
@@ -108,52 +115,53 @@ def context_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
     return tuple(out)
 
 
-class Featurizer:
-    """Sentence features for one model; its gazetteer travels with the model file."""
+class _FeaturizerBase(Generic[A]):
+    """Sentence features for one model; its gazetteer travels with the model file. Subclasses
+    choose the atom a feature becomes (`_atoms`): the string itself, or a model's attribute id."""
 
-    def __init__(self, gaz: Gazetteer | None = None,
-                 known: frozenset[str] | None = None) -> None:
+    def __init__(self, gaz: Gazetteer | None = None) -> None:
         self.gaz: Gazetteer = gaz or {}
-        # Attributes the model weighs; None keeps every feature (training).
-        self.known = known
-        self._own: dict[str, tuple[str, ...]] = {}
-        self._ctx: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...],
-                                   tuple[str, ...]]] = {}
+        self._own: dict[str, tuple[A, ...]] = {}
+        self._ctx: dict[str, tuple[tuple[A, ...], tuple[A, ...], tuple[A, ...],
+                                   tuple[A, ...]]] = {}
+        self._bos: tuple[A, ...] | None = None
+        self._eos: tuple[A, ...] | None = None
 
-    def _own_of(self, word: str) -> tuple[str, ...]:
+    def _atoms(self, feats: tuple[str, ...]) -> tuple[A, ...]:
+        raise NotImplementedError
+
+    def _own_of(self, word: str) -> tuple[A, ...]:
         f = self._own.get(word)
         if f is None:
             if len(self._own) >= _CACHE_MAX:
                 self._own.clear()  # bounded: start over rather than grow without limit
-            f = self._own[word] = self._keep(("b", *word_features(word, self.gaz)))
+            f = self._own[word] = self._atoms(("b", *word_features(word, self.gaz)))
         return f
 
-    def _keep(self, feats: tuple[str, ...]) -> tuple[str, ...]:
-        known = self.known
-        return feats if known is None else tuple(x for x in feats if x in known)
-
-    def _ctx_of(self, word: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...],
-                                          tuple[str, ...]]:
+    def _ctx_of(self, word: str) -> tuple[tuple[A, ...], tuple[A, ...], tuple[A, ...],
+                                          tuple[A, ...]]:
         c = self._ctx.get(word)
         if c is None:
             if len(self._ctx) >= _CACHE_MAX:
                 self._ctx.clear()
             ctx = context_features(word, self.gaz)
-            c = self._ctx[word] = (self._keep(tuple("-1" + x for x in ctx)),
-                                   self._keep(tuple("+1" + x for x in ctx)),
-                                   self._keep(("-2" + ctx[0],)), self._keep(("+2" + ctx[0],)))
+            c = self._ctx[word] = (self._atoms(tuple("-1" + x for x in ctx)),
+                                   self._atoms(tuple("+1" + x for x in ctx)),
+                                   self._atoms(("-2" + ctx[0],)), self._atoms(("+2" + ctx[0],)))
         return c
 
-    def sent(self, words: list[str]) -> list[tuple[str, ...]]:
+    def sent(self, words: list[str]) -> list[tuple[A, ...]]:
         """Features for each token of one sentence: own word plus a +-2 window."""
         n = len(words)
         own = [self._own_of(w) for w in words]
         ctx = [self._ctx_of(w) for w in words]
-        bos, eos = self._keep(("BOS",)), self._keep(("EOS",))
-        out: list[tuple[str, ...]] = []
+        if self._bos is None or self._eos is None:
+            self._bos, self._eos = self._atoms(("BOS",)), self._atoms(("EOS",))
+        bos, eos = self._bos, self._eos
+        out: list[tuple[A, ...]] = []
         for i in range(n):
-            left: tuple[str, ...]
-            right: tuple[str, ...]
+            left: tuple[A, ...]
+            right: tuple[A, ...]
             if i == 0:
                 left = bos
             elif i == 1:
@@ -170,6 +178,33 @@ class Featurizer:
         return out
 
 
+class Featurizer(_FeaturizerBase[str]):
+    """Features as attribute strings, for training and for crfsuite's own tagger."""
+
+    def __init__(self, gaz: Gazetteer | None = None,
+                 known: frozenset[str] | None = None) -> None:
+        super().__init__(gaz)
+        # Attributes the model weighs; None keeps every feature (training).
+        self.known = known
+
+    def _atoms(self, feats: tuple[str, ...]) -> tuple[str, ...]:
+        known = self.known
+        return feats if known is None else tuple(x for x in feats if x in known)
+
+
+class IdFeaturizer(_FeaturizerBase[int]):
+    """Features as a model's attribute ids; attributes the model has no weight for are dropped,
+    which changes no tag (crfsuite ignores them too)."""
+
+    def __init__(self, gaz: Gazetteer, ids: Mapping[str, int]) -> None:
+        super().__init__(gaz)
+        self.ids = ids
+
+    def _atoms(self, feats: tuple[str, ...]) -> tuple[int, ...]:
+        get = self.ids.get
+        return tuple(j for x in feats if (j := get(x)) is not None)
+
+
 def sent_features(words: list[str]) -> list[tuple[str, ...]]:
     """Features without a gazetteer (kept for callers that have no model at hand)."""
     return Featurizer().sent(words)
@@ -180,11 +215,16 @@ def build_gazetteer(sentences: Iterable[tuple[list[str], list[str]]], min_count:
     """Word lists learned from tagged sentences: PER/ORG/LOC names, first names ('FIRST'), and
     capitalised words that are (almost) never part of a name ('NOUN')."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
+    case: dict[str, Counter[bool]] = defaultdict(Counter)
     for words, tags in sentences:
         for i, (w, t) in enumerate(zip(words, tags, strict=True)):
             low = w.lower()
             kind = t[2:] if t != "O" else "O"
             counts[low][kind] += 1
+            if i > 0 and w[:1].isalpha():
+                # Case away from the sentence start: a word seen lower-case there is a common
+                # word even when it starts a sentence or a title.
+                case[low][w[:1].islower()] += 1
             if t.startswith("B-PER") and i + 1 < len(tags) and tags[i + 1] == "I-PER":
                 counts[low]["FIRST"] += 1
     out: dict[str, str] = {}
@@ -196,6 +236,9 @@ def build_gazetteer(sentences: Iterable[tuple[list[str], list[str]]], min_count:
             tags_.append("FIRST")
         if c["O"] >= 3 and c["O"] / total >= 0.97 and low[:1].isalpha():
             tags_.append("NOUN")
+        lc = case[low]
+        if lc[True] >= 2 and lc[True] >= lc[False]:
+            tags_.append("LC")
         if tags_:
             out[low] = ",".join(tags_)
     return out

@@ -20,47 +20,65 @@ class Token(NamedTuple):
     text: str
 
 
-# Token(...) runs a Python-level __new__; building the tuple directly is the same object, faster.
-_new = tuple.__new__
+class Sentence(NamedTuple):
+    """Words and their start offsets; a word ends at start + len(word)."""
+
+    words: list[str]
+    starts: list[int]
+
+    def tokens(self) -> list[Token]:
+        return [Token(s, s + len(w), w) for w, s in zip(self.words, self.starts, strict=True)]
 
 
 def tokenize(text: str) -> list[Token]:
-    return [_new(Token, (m.start(), m.end(), m.group())) for m in _TOKEN_RE.finditer(text)]
+    return [Token(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(text)]
 
 
-def _ends_sentence(tok: Token, prev: Token | None, nxt: Token | None) -> bool:
-    if tok.text in {"?", "!"}:
-        return True
-    if tok.text != ".":
-        return False
+def _ends_sentence(words: list[str], i: int) -> bool:
+    word = words[i]
+    if word != ".":
+        return True  # "?" or "!"
     # A sentence-final dot is its own token (as in the training corpora); after an
     # abbreviation or a day number ("22. Januar") it does not end the sentence.
-    if prev is not None and (prev.text.lower() in _ABBREV or
-                             (prev.text.isdigit() and len(prev.text) <= 2)):
-        return False
-    return nxt is None or nxt.text[:1].isupper() or nxt.text[:1] in "\"„«“"
+    if i:
+        prev = words[i - 1]
+        if prev.lower() in _ABBREV or (prev.isdigit() and len(prev) <= 2):
+            return False
+    if i + 1 == len(words):
+        return True
+    nxt = words[i + 1][:1]
+    return nxt.isupper() or nxt in "\"„«“"
 
 
-def sentences(text: str, max_len: int = 80) -> list[list[Token]]:
-    """Split on sentence punctuation and hard line breaks; cap length to bound CRF cost."""
-    out: list[list[Token]] = []
+def sentences(text: str, max_len: int = 80) -> list[Sentence]:
+    """Split on sentence punctuation and hard line breaks; cap length to bound CRF cost.
+    Words come from findall and offsets from str.find: match objects per token cost more
+    than the rest of tagging. Only blanks separate tokens, so find() lands on each one."""
+    out: list[Sentence] = []
+    find = text.find
     for start, end in _paragraph_spans(text):
-        toks: list[Token] = [_new(Token, (m.start(), m.end(), m.group()))
-                             for m in _TOKEN_RE.finditer(text, start, end)]
-        cur: list[Token] = []
-        last = len(toks) - 1
-        for i, t in enumerate(toks):
-            cur.append(t)
-            if (t.text in _ENDS and _ends_sentence(t, toks[i - 1] if i else None,
-                                                   toks[i + 1] if i < last else None)) \
-                    or len(cur) >= max_len:
-                out.append(cur)
-                cur = []
-        if cur:
-            out.append(cur)
+        words = _TOKEN_RE.findall(text, start, end)
+        starts: list[int] = []
+        pos = start
+        for w in words:
+            pos = find(w, pos)
+            starts.append(pos)
+            pos += len(w)
+        cut = 0
+        for i in [i for i, w in enumerate(words) if w in _ENDS]:
+            if _ends_sentence(words, i):
+                out += _capped(Sentence(words[cut:i + 1], starts[cut:i + 1]), max_len)
+                cut = i + 1
+        out += _capped(Sentence(words[cut:], starts[cut:]), max_len)
     return out
 
 
+def _capped(sent: Sentence, max_len: int) -> list[Sentence]:
+    words, starts = sent
+    if len(words) <= max_len:
+        return [sent] if words else []
+    return [Sentence(words[a:a + max_len], starts[a:a + max_len])
+            for a in range(0, len(words), max_len)]
 _BREAKS_RE = re.compile(r"\n+")
 
 

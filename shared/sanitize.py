@@ -47,6 +47,12 @@ def safe_keys(value: Any, depth: int = 0) -> Any:
 
 def clean_text(text: str) -> str:
     """Plain text without control characters or markup, whitespace folded."""
+    if type(text) is str and text.isprintable() and "<" not in text:
+        # Printable text holds no control character and no whitespace but the plain space (one
+        # C scan): nothing to delete, and folding changes it only where spaces pad or repeat.
+        if "  " in text or text.startswith(" ") or text.endswith(" "):
+            return " ".join(text.split())
+        return text
     text = _CTRL_RE.sub("", text)
     if "<" in text:
         text = nh3.clean(text, tags=set())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -43,17 +44,34 @@ _DE_WEEKDAY_BEFORE = re.compile(rf"\b(?P<wd>{_WEEKDAY_ALT}){_DAYPART}\s*\(?\s*$"
 _EN_DAY = re.compile(rf"{_DAY}(?:st|nd|rd|th)?\b(?!\.\d)(?:,?\s+(?P<y>\d{{4}}))?")
 _EN_MONTH_BEFORE = re.compile(rf"\b(?P<m>{_MONTH_ALT})\.?\s+$", re.IGNORECASE)
 _EN_WEEKDAY_BEFORE = re.compile(rf"\b(?P<wd>{_WEEKDAY_ALT}),?\s+$", re.IGNORECASE)
+# Where a digit starts a word: the only places _DAY, and so any digit-led pattern, can match.
+_WORD_DIGIT = re.compile(r"\d(?<!\w\d)")
 _NUMERIC = re.compile(rf"{_DAY}\.(?P<m>\d{{1,2}})\.(?P<y>\d{{4}})\b")
+# Case-blind `\b(?:am|on|this|last|next|seit|bis)\s+(?P<wd>…){_DAYPART}\b`, opened instead by
+# the class of every character that matches a preposition's first letter case-blind (U+017F,
+# long s, matches s): re then skips to those letters in C rather than trying each position.
+# `(?<!\w.)` after that letter is `\b` before it, and the lookbehinds pick the one preposition
+# that starts with it (the seven first letters differ).
 _WEEKDAY_ONLY = re.compile(
-    rf"\b(?:am|on|this|last|next|seit|bis)\s+(?P<wd>{_WEEKDAY_ALT}){_DAYPART}\b", re.IGNORECASE
+    r"[aAoOtTlLnNsS\u017fbB](?<!\w.)"
+    r"(?i:(?<=a)m|(?<=o)n|(?<=t)his|(?<=l)ast|(?<=n)ext|(?<=s)eit|(?<=b)is)"
+    rf"\s+(?i:(?P<wd>{_WEEKDAY_ALT}){_DAYPART})\b"
 )
-# _WEEKDAY_ONLY opens with letters, so it is tried at every position; it runs only when the
+# _WEEKDAY_ONLY still tries every preposition letter; it runs only when the
 # lower-cased text holds a weekday at all (each name contains one of these parts). Case-blind
 # matching also equates i with U+0130/U+0131 (dotted capital, dotless i) and s with U+017F (long
 # s), which lower() does not: text with any of them always runs the regex, so the shortcut
 # never drops a match.
 _WEEKDAY_PARTS = ("tag", "day", "mittwoch", "sonnabend")
-_CASE_FOLD_ODDITIES = re.compile("[\u0130\u0131\u017f]")
+# Every weekday name ends in one of those parts, and no part overlaps itself: finding the
+# parts (then checking the names that end there) finds every name in far fewer searches.
+WEEKDAYS_BY_PART = tuple(
+    (part, tuple(name for name in WEEKDAYS if name.endswith(part))) for part in _WEEKDAY_PARTS
+)
+# Every weekday name by its last six letters (no name is shorter, no two share them).
+_WEEKDAY_TAILS = {name[-6:]: name for name in WEEKDAYS}
+_CASE_FOLD_ODDITIES = ("\u0130", "\u0131", "\u017f")
+_PREPOSITIONS = ("am", "on", "this", "last", "next", "seit", "bis")
 _TIMESTAMP = re.compile(
     rf"(?P<d>\d{{1,2}})\.\s*(?:(?P<mn>\d{{1,2}})\.|(?P<m>{_MONTH_ALT})\s+)\s*(?P<y>\d{{4}})"
     r"(?:\s*,?\s*(?:um\s+)?(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:\s*Uhr)?)?",
@@ -122,9 +140,66 @@ def _nearest_weekday(weekday: int, ref: date) -> date:
 
 def _may_name_weekday(text: str) -> bool:
     low = text.lower()
-    return any(part in low for part in _WEEKDAY_PARTS) or (
-        not text.isascii() and _CASE_FOLD_ODDITIES.search(text) is not None
-    )
+    return any(part in low for part in _WEEKDAY_PARTS) or _has_case_fold_oddity(text)
+
+
+def _has_case_fold_oddity(text: str) -> bool:
+    # Three substring searches run in C at memchr speed; a character class scan is far slower.
+    return not text.isascii() and any(char in text for char in _CASE_FOLD_ODDITIES)
+
+
+def _weekday_name_starts(low: str) -> list[int]:
+    """Where the weekday names start in lower-cased text, in order."""
+    starts: list[int] = []
+    for part, _ in WEEKDAYS_BY_PART:
+        pos = low.find(part)
+        while pos != -1:
+            end = pos + len(part)
+            name = _WEEKDAY_TAILS.get(low[end - 6:end]) if end >= 6 else None
+            if name is not None and low.endswith(name, 0, end):
+                starts.append(end - len(name))
+            pos = low.find(part, end)
+    return sorted(starts)
+
+
+def _anchored(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """pattern.finditer(text) for a pattern that can only match at these (ascending) places."""
+    done = 0
+    for pos in starts:
+        if pos >= done:
+            match = pattern.match(text, pos)
+            if match is not None:
+                done = match.end()  # never empty: every such pattern takes a digit
+                yield match
+
+
+def _weekday_mentions(text: str) -> Iterator[re.Match[str]]:
+    """_WEEKDAY_ONLY.finditer(text), the regex tried only where a weekday name occurs.
+
+    A match ends in a weekday name after whitespace, so it starts at the word before that
+    whitespace: one anchored try per name found. Matches cannot overlap or interleave, so taking
+    the names in order gives finditer's matches. Without U+0130/U+0131/U+017F, and when lower()
+    keeps every position, case-blind matching of the names is a search in the lower-cased text.
+    """
+    low = text.lower()
+    if len(low) != len(text) or _has_case_fold_oddity(text):
+        yield from _WEEKDAY_ONLY.finditer(text)
+        return
+    done = 0
+    for start in _weekday_name_starts(low):
+        word_end = start
+        while word_end > done and text[word_end - 1].isspace():
+            word_end -= 1
+        # A match needs one of the prepositions right before the whitespace.
+        if word_end == start or not low.endswith(_PREPOSITIONS, done, word_end):
+            continue
+        # The prepositions are two to four letters long.
+        for begin in range(max(word_end - 4, done), word_end - 1):
+            match = _WEEKDAY_ONLY.match(text, begin)
+            if match is not None:
+                done = match.end()
+                yield match
+                break
 
 
 def mentioned_dates(text: str, reference: datetime) -> tuple[str, ...]:
@@ -138,17 +213,20 @@ def mentioned_dates(text: str, reference: datetime) -> tuple[str, ...]:
             found.append((pos, value))
             spans.append((pos, end))
 
-    for m in _NUMERIC.finditer(text):
+    # Every digit-led pattern starts where a digit starts a word: one scan finds those places
+    # for all three, and each is tried only there.
+    digits = [m.start() for m in _WORD_DIGIT.finditer(text)]
+    for m in _anchored(_NUMERIC, text, digits):
         try:
             add(m.start(), m.end(), date(int(m["y"]), int(m["m"]), int(m["d"])))
         except ValueError:
             continue
-    for m in _DE_DAY_MONTH.finditer(text):
+    for m in _anchored(_DE_DAY_MONTH, text, digits):
         lead = _DE_WEEKDAY_BEFORE.search(text, max(0, m.start() - 24), m.start())
         start = lead.start() if lead else m.start()
         weekday = WEEKDAYS.get(_fold(lead["wd"])) if lead else None
         add(start, m.end(), _day_month(m["m"], m["d"], m["y"], weekday, ref))
-    for m in _EN_DAY.finditer(text):
+    for m in _anchored(_EN_DAY, text, digits):
         month = _EN_MONTH_BEFORE.search(text, max(0, m.start() - 12), m.start())
         if month is None:
             continue
@@ -157,7 +235,7 @@ def mentioned_dates(text: str, reference: datetime) -> tuple[str, ...]:
         weekday = WEEKDAYS.get(_fold(lead["wd"])) if lead else None
         add(start, m.end(), _day_month(month["m"], m["d"], m["y"], weekday, ref))
     if _may_name_weekday(text):
-        for m in _WEEKDAY_ONLY.finditer(text):
+        for m in _weekday_mentions(text):
             weekday = WEEKDAYS.get(_fold(m["wd"]))
             if weekday is not None:
                 add(m.start(), m.end(), _nearest_weekday(weekday, ref))

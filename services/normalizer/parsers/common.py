@@ -10,18 +10,18 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 from email.utils import parsedate_to_datetime
+from itertools import chain
 from typing import Any
 
 from dateutil import parser as dateutil_parser
 
-from services.normalizer.dates import mentioned_dates
+from services.normalizer.dates import WEEKDAYS_BY_PART, mentioned_dates
 from shared.events import (
     BodyBlock,
     CanonicalArticle,
     PubStatus,
     Signal,
     Subject,
-    keys_look_safe,
     text_stats,
 )
 from shared.ids import article_id
@@ -53,12 +53,6 @@ _MONTH_DAY_HINT_REVERSED = re.compile(rf"\d\s+\.?[a-zäöü]*{_MONTH_REVERSED}")
 # Joins the lower-cased paragraphs for one scan; no hint pattern and no weekday name matches it,
 # so every match lies inside one paragraph, exactly as when each is scanned alone.
 _SEP = "\x00"
-_WEEKDAY_NAMES = (
-    "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend", "sonntag",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-)
-# Every weekday name contains one of these: four searches rule out all fifteen names.
-_WEEKDAY_PARTS = ("tag", "day", "mittwoch", "sonnabend")
 
 
 # The only characters nh3 rewrites in escaped text: NUL is dropped, CR becomes LF, NBSP '&nbsp;'.
@@ -71,10 +65,17 @@ def blocks_to_html(blocks: Iterable[BodyBlock]) -> str:
     Escaped text in fixed tags holds no markup at all, so it is safe by construction; nh3 runs
     only when a text has a character it would rewrite, which keeps the output byte-identical.
     """
+    blocks = tuple(blocks)
+    # One escape over all texts instead of one per block; NUL separates them unless a text
+    # holds one itself, then each is escaped alone.
+    joined = "\x00".join([block.text for block in blocks])
+    if joined.count("\x00") == max(len(blocks) - 1, 0):
+        texts = html.escape(joined, quote=False).split("\x00")
+    else:
+        texts = [html.escape(block.text, quote=False) for block in blocks]
     rendered = "".join([
-        f"<h2>{html.escape(block.text, quote=False)}</h2>" if block.kind == "subhead"
-        else f"<p>{html.escape(block.text, quote=False)}</p>"
-        for block in blocks
+        f"<h2>{text}</h2>" if block.kind == "subhead" else f"<p>{text}</p>"
+        for block, text in zip(blocks, texts, strict=False)
     ])
     if any(char in rendered for char in _NH3_REWRITES):
         return clean_html(rendered)
@@ -216,21 +217,40 @@ def str_or_none(value: Any) -> str | None:
 # --------------------------------------------------------------------------- article
 
 
+# A tuple, not a union: isinstance is faster with it, and this runs for every nested value.
+_CONTAINERS = (dict, list, tuple)
+
+
 def _needs_safe_keys(value: Any) -> bool:
-    """True for a '$'/'.'/NUL key anywhere, or nesting deeper than safe_keys keeps."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
+    """True for a '$'/'.'/NUL key anywhere, or nesting deeper than safe_keys keeps.
+
+    Walked a level at a time: one keys_look_safe over all keys of a level's dicts (chained in C)
+    answers what one call per dict would, with far fewer Python calls.
+    """
+    level: list[Any] = [value] if isinstance(value, _CONTAINERS) else []
+    depth = 0
+    while level:
         if depth > 60:
             return True
-        if isinstance(item, dict):
-            if not keys_look_safe(item):
+        dicts = [item for item in level if isinstance(item, dict)]
+        if dicts:
+            try:
+                joined = "\x00".join(chain.from_iterable(dicts))
+            except TypeError:
+                return True  # a key that is not a string
+            count = sum(map(len, dicts))
+            if count and (
+                "." in joined or joined.startswith("$") or "\x00$" in joined
+                or joined.count("\x00") != count - 1
+            ):
                 return True
-            stack.extend(
-                (c, depth + 1) for c in item.values() if isinstance(c, dict | list | tuple)
-            )
-        elif isinstance(item, list | tuple):
-            stack.extend((c, depth + 1) for c in item if isinstance(c, dict | list | tuple))
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, _CONTAINERS)
+        ]
+        depth += 1
     return False
 
 
@@ -259,20 +279,23 @@ def date_candidates(texts: Iterable[str]) -> str:
     end = len(joined) - 1
     for match in _MONTH_DAY_HINT_REVERSED.finditer(joined[::-1]):
         mark(end - match.start())
-    for name in _WEEKDAY_NAMES if any(part in joined for part in _WEEKDAY_PARTS) else ():
-        pos = joined.find(name)
+    for part, names in WEEKDAYS_BY_PART:
+        pos = joined.find(part)
         while pos != -1:
-            mark(pos)
-            # One hit per paragraph is enough: go on from the next one.
-            pos = joined.find(name, starts[bisect_right(starts, pos)])
+            end = pos + len(part)
+            if joined.endswith(names, 0, end):
+                mark(pos)
+                # One hit per paragraph is enough: go on from the next one.
+                pos = joined.find(part, starts[bisect_right(starts, pos)])
+            else:
+                pos = joined.find(part, end)
     kept: list[str] = []
     size = 0
-    for index, text in enumerate(items):
+    for index in sorted(hits):
         if size > _DATE_SCAN_CHARS:
             break
-        if index in hits:
-            kept.append(text)
-            size += len(text)
+        kept.append(items[index])
+        size += len(items[index])
     return "\n".join(kept)[:_DATE_SCAN_CHARS]
 
 

@@ -35,6 +35,25 @@ _CONSUMED = {
 }
 
 
+# Opening tags (ones whose text nh3 keeps) and then a letter or digit: clean_text of such HTML
+# cannot be empty. Attributes are separated by space, tab or newline only, never by a control
+# character clean_text deletes (that could merge an attribute name into the tag name).
+_VISIBLE_LEAD = re.compile(
+    r'(?:<(?:section|div|p|span|strong|em|b|i)(?:[ \t\n]+[a-z-]+="[^"<>]*")*[ \t\n]*>)*[^\W_]'
+)
+
+
+def _has_text(value: Any) -> bool:
+    """bool(str_or_none(value)) for article_html: whether it holds any visible text at all.
+
+    Only the answer is used (the body HTML itself goes through clean_html), so HTML that
+    visibly opens with text is not run through nh3 a second time just for this.
+    """
+    if isinstance(value, str) and _VISIBLE_LEAD.match(value):
+        return True
+    return bool(str_or_none(value))
+
+
 def byline_names(text: str | None) -> list[str]:
     """'Von Marco Krefting und Sunrita Sen, dpa' -> ['Marco Krefting', 'Sunrita Sen']."""
     if not text:
@@ -64,7 +83,7 @@ class DigitalwiresParser(Parser):
         status = pubstatus(data.get("pubstatus"))
         signal = _SIGNALS.get(str(data.get("signal") or ""))
         embargo = parse_datetime(data.get("embargoed"))
-        article_html = str_or_none(data.get("article_html")) and data.get("article_html")
+        article_html = data.get("article_html") if _has_text(data.get("article_html")) else None
         body = html_blocks(article_html) if isinstance(article_html, str) else ()
         images, media_type = self._associations(data)
         captions = [d.get("description") for d in data.get("descriptions") or []

@@ -1,4 +1,4 @@
-"""RSS 2.0 and Atom 1.0 read straight from the hardened lxml tree, as feedparser would read them."""
+"""RSS 2.0/1.0 and Atom 1.0 read straight from the hardened lxml tree, as feedparser reads them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from lxml import etree
 
 from .base import HostileInput, ParseError, ParseInput
 from .feeds_read import (
+    _ADMIN,
     _ATOM,
     _ATOM_ENTRY,
     _ATOM_FEED,
@@ -31,14 +32,30 @@ from .markup import local, parse_xml
 
 ROOT_RE = re.compile(r"<(rss|feed|rdf:RDF|RDF)\b")
 IMAGE_TYPES = ("image/",)
+_RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+_RSS1 = "{http://purl.org/rss/1.0/}"
+# The RSS 1.0 elements taken on the fast path, before and after renaming to plain names.
+_RDF_ITEM = frozenset({
+    f"{_RSS1}title", f"{_RSS1}link", f"{_RSS1}description", f"{_CONTENT}encoded",
+    f"{_DC}creator", f"{_DC}date", f"{_DC}subject",
+})
+_RDF_CHANNEL = frozenset({
+    f"{_RSS1}title", f"{_RSS1}link", f"{_RSS1}description", f"{_RSS1}items", f"{_RSS1}image",
+    f"{_DC}language", f"{_DC}rights", f"{_DC}creator", f"{_DC}date", f"{_DC}publisher",
+    f"{_ADMIN}generatorAgent", f"{_ADMIN}errorReportsTo", "{http://web.resource.org/cc/}license",
+})
+_RDF_CHANNEL_PLAIN = frozenset(
+    tag[len(_RSS1):] if tag.startswith(_RSS1) else tag for tag in _RDF_CHANNEL
+)
 
 # ------------------------------------------------------------------------------ fast path
 #
-# RSS 2.0 and Atom 1.0 read straight from the hardened lxml tree, giving exactly the entry values
-# feedparser gives. Anything outside the cases reproduced here raises _Unsure and the feed goes
-# through feedparser instead: RSS 1.0/0.9x, Atom 0.3, xml:base/xml:lang below the root, unknown
-# elements in items/entries, XHTML or base64 content, markup or entities in plain-text fields,
-# duplicate single-valued elements, encodings other than UTF-8/Windows-1252, and text/* types.
+# RSS 2.0/1.0 and Atom 1.0 read straight from the hardened lxml tree, giving exactly the entry
+# values feedparser gives. Anything outside the cases reproduced here raises _Unsure and the feed
+# goes through feedparser instead: RSS 0.9x, Atom 0.3, any base attribute (xml:base …), a
+# language attribute below the root, unknown elements in items/entries, XHTML or base64 content,
+# markup or entities in plain-text fields, duplicate single-valued elements, encodings other than
+# UTF-8/Windows-1252, and text/* types.
 
 
 def _rss_author(value: str) -> str:
@@ -188,11 +205,11 @@ def _atom_entry(read: _Reader, node: etree._Element) -> dict[str, Any]:  # noqa:
 
 
 def _rss_meta(
-    read: _Reader, channel: etree._Element
+    read: _Reader, channel: etree._Element, allowed: frozenset[str] = _RSS_CHANNEL
 ) -> tuple[dict[str, Any], list[etree._Element]]:
     meta: dict[str, Any] = {}
     items = []
-    for child in _children(channel, _RSS_CHANNEL):
+    for child in _children(channel, allowed):
         tag = child.tag
         if tag == "item":
             items.append(child)
@@ -263,6 +280,47 @@ def _rss_channel(root: etree._Element) -> etree._Element:
     return root[0]
 
 
+def _plain_names(parent: etree._Element, allowed: frozenset[str]) -> None:
+    """Rename RSS 1.0 children to the plain RSS names feedparser gives them; others: unsure."""
+    for child in parent:
+        tag = child.tag
+        if not isinstance(tag, str) or tag not in allowed:
+            raise _Unsure
+        if tag.startswith(_RSS1):
+            child.tag = tag[len(_RSS1):]
+
+
+def _rdf_feed(
+    read: _Reader, root: etree._Element
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """RSS 1.0: a channel and items under rdf:RDF, read like RSS 2.0 once renamed.
+
+    feedparser maps the RSS 1.0 namespace to plain names and takes an item's rdf:about as its id
+    (no guid, so no guidislink). Only the channel and items, with the elements both read the
+    same, are taken; anything else (images, text inputs, other attributes) goes to feedparser.
+    """
+    channels = [child for child in root if child.tag == f"{_RSS1}channel"]
+    nodes = [child for child in root if child.tag == f"{_RSS1}item"]
+    if root.attrib or len(channels) != 1 or len(channels) + len(nodes) != len(root):
+        raise _Unsure
+    channel = channels[0]
+    if set(channel.attrib) - {f"{_RDF}about"}:
+        raise _Unsure
+    _plain_names(channel, _RDF_CHANNEL)
+    meta, _ = _rss_meta(read, channel, _RDF_CHANNEL_PLAIN)
+    entries = []
+    for node in nodes:
+        if set(node.attrib) - {f"{_RDF}about"}:
+            raise _Unsure
+        _plain_names(node, _RDF_ITEM)
+        entry = _rss_entry(read, node)
+        about = read._fix(node.get(f"{_RDF}about") or "")
+        if about:
+            entry["id"] = about
+        entries.append(entry)
+    return meta, entries
+
+
 def _unsure() -> None:
     raise _Unsure
 
@@ -270,9 +328,9 @@ def _unsure() -> None:
 def fast_entries(doc: ParseInput) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
     """Feed metadata and entries as feedparser gives them, or None when unsure."""
     try:
-        # Cheap early exits before parsing: RSS 1.0/RDF roots, and xml:base anywhere.
+        # Cheap early exits before parsing: no feed root, and xml:base anywhere.
         root_name = ROOT_RE.search(doc.head(2048))
-        if root_name is None or root_name.group(1) not in ("rss", "feed"):
+        if root_name is None:
             _unsure()
         if b"xml:base" in doc.payload:
             _unsure()
@@ -284,6 +342,8 @@ def fast_entries(doc: ParseInput) -> tuple[dict[str, Any], list[dict[str, Any]]]
         elif root.tag == f"{_ATOM}feed":
             meta, nodes = _atom_meta(read, root)
             entries = [_atom_entry(read, node) for node in nodes]
+        elif root.tag == f"{_RDF}RDF":
+            meta, entries = _rdf_feed(read, root)
         else:
             _unsure()
             return None

@@ -148,9 +148,12 @@ def feedparser_html(value: str, encoding: str) -> str:
 
 
 def _check_attrs(root: etree._Element) -> None:
+    # feedparser takes a base or language from xml:base/xml:lang and also from any attribute
+    # whose lower-cased local name is "base" or "lang" (BASE="…", x:lang="…" in any namespace).
     for el in root.iter():
         for key in el.attrib:
-            if key in (f"{_XML}base", "lang") or (key == f"{_XML}lang" and el is not root):
+            name = str(key).rsplit("}", 1)[-1].lower()
+            if name == "base" or (name == "lang" and (key != f"{_XML}lang" or el is not root)):
                 raise _Unsure
 
 

@@ -112,6 +112,19 @@ _SKIP = frozenset({
     "script", "style", "media", "figure", "figcaption", "img", "noscript", "iframe", "form",
     "aside", "nav", "header", "footer", "button", "object", "embed", "svg", "head",
 })
+_PLAIN_NAMES = _HEADINGS | _PARAGRAPHS | _SKIP | frozenset({
+    "div", "section", "span", "a", "em", "strong", "b", "i", "ul", "ol", "body", "article",
+    "main", "table", "tbody", "thead", "br", "block", "body.content", "q", "u", "sub", "sup",
+})
+
+
+def _own_text(el: etree._Element) -> str:
+    """all_text(el), reading .text directly when the element has no children at all.
+
+    len() counts comments, PIs and entity references too, so a childless element's text is all
+    itertext would yield; itertext's per-element iterator costs far more than the text.
+    """
+    return all_text(el) if len(el) else (el.text or "")
 
 
 def element_blocks(root: etree._Element, *, max_blocks: int = 5000) -> tuple[BodyBlock, ...]:
@@ -122,22 +135,30 @@ def element_blocks(root: etree._Element, *, max_blocks: int = 5000) -> tuple[Bod
         for child in el:
             if len(out) >= max_blocks:
                 return
-            name = local(child).lower()
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            # Plain lower-case tags (all of HTML, most NITF) are their own local name.
+            name = tag if tag in _PLAIN_NAMES else tag.rsplit("}", 1)[-1].lower()
             if not name or name in _SKIP:
                 continue
             if name in _HEADINGS:
-                text = text_of(child)
+                text = clean_text(_own_text(child))
                 if text:
                     out.append(BodyBlock(kind="subhead", text=text))
             elif name in _PARAGRAPHS:
                 if name == "li" and any(local(c).lower() in {"ul", "ol"} for c in child):
                     walk(child)
                     continue
-                sep = " | " if name == "tr" else ""
-                cells = (
-                    [text_of(c) for c in child] if name == "tr" else [all_text(child)]
-                )
-                text = clean_text(sep.join(c for c in cells if c))
+                if name == "tr":
+                    # Cells that are comments or PIs still go through text_of, which raises.
+                    cells = (
+                        clean_text(_own_text(c)) if isinstance(c.tag, str) else text_of(c)
+                        for c in child
+                    )
+                    text = clean_text(" | ".join(c for c in cells if c))
+                else:
+                    text = clean_text(_own_text(child))
                 if text:
                     out.append(BodyBlock(kind="paragraph", text=text))
             else:
@@ -150,12 +171,29 @@ def element_blocks(root: etree._Element, *, max_blocks: int = 5000) -> tuple[Bod
     return tuple(out)
 
 
+def _html_parser() -> etree.HTMLParser:
+    # lxml.html's own parser has the same settings but looks up a Python element class for every
+    # element it hands out; nothing here needs HtmlElement, so plain elements are built.
+    parser: etree.HTMLParser | None = getattr(_local, "html_parser", None)
+    if parser is None:
+        parser = etree.HTMLParser()
+        _local.html_parser = parser
+    return parser
+
+
 def html_fragment(markup: str) -> etree._Element | None:
-    """An HTML snippet as an element tree; None when there is nothing to parse."""
+    """An HTML snippet as an element tree; None when there is nothing to parse.
+
+    lxml.html.fragment_fromstring(markup, create_parent="div"), with plain elements.
+    """
     if not markup or not markup.strip():
         return None
     try:
-        root: etree._Element = lxml_html.fragment_fromstring(markup, create_parent="div")
+        elements = lxml_html.fragments_fromstring(markup, parser=_html_parser())
+        root = etree.Element("div")
+        if elements and isinstance(elements[0], str):
+            root.text = elements.pop(0)  # ValueError for control characters, as in lxml.html
+        root.extend(cast("list[etree._Element]", elements))
     except (etree.ParserError, ValueError, TypeError):
         return None
     return root

@@ -151,11 +151,8 @@ def element_blocks(root: etree._Element, *, max_blocks: int = 5000) -> tuple[Bod
                     walk(child)
                     continue
                 if name == "tr":
-                    # Cells that are comments or PIs still go through text_of, which raises.
-                    cells = (
-                        clean_text(_own_text(c)) if isinstance(c.tag, str) else text_of(c)
-                        for c in child
-                    )
+                    # Comments and PIs between cells carry no reader text.
+                    cells = (clean_text(_own_text(c)) for c in child if isinstance(c.tag, str))
                     text = clean_text(" | ".join(c for c in cells if c))
                 else:
                     text = clean_text(_own_text(child))
@@ -194,7 +191,8 @@ def html_fragment(markup: str) -> etree._Element | None:
         if elements and isinstance(elements[0], str):
             root.text = elements.pop(0)  # ValueError for control characters, as in lxml.html
         root.extend(cast("list[etree._Element]", elements))
-    except (etree.ParserError, ValueError, TypeError):
+    except (etree.ParserError, ValueError, TypeError, AssertionError):
+        # lxml asserts "too many bodies" on a bare "<html>": markup with no fragment in it.
         return None
     return root
 

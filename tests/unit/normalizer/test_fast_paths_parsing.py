@@ -146,8 +146,8 @@ def _ref_fragment(text: str) -> etree._Element | None:
         return None
     try:
         root: etree._Element = lxml_html.fragment_fromstring(text, create_parent="div")
-    except (etree.ParserError, ValueError, TypeError):
-        return None
+    except (etree.ParserError, ValueError, TypeError, AssertionError):
+        return None  # the reference too takes lxml's "too many bodies" as no fragment
     return root
 
 
@@ -204,10 +204,7 @@ def ref_element_blocks(root: etree._Element) -> tuple[BodyBlock, ...]:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(markup_text=HTML)
 def test_element_blocks_match_reference(markup_text: str) -> None:
-    try:
-        root = _ref_fragment(markup_text)
-    except AssertionError:
-        return
+    root = _ref_fragment(markup_text)
     if root is not None:
         assert _outcome(markup.element_blocks, root) == _outcome(ref_element_blocks, root)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
@@ -142,7 +143,10 @@ class CanonicalArticle(_Frozen):
     def _no_operator_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
         # '$' and '.' keys would be read as operators/paths by MongoDB; parsers must
         # neutralise them (shared.sanitize.safe_keys) before they get here.
-        _assert_safe_keys(value)
+        # The level walk proves most values safe quickly; anything else (an unsafe key, very deep
+        # nesting) takes the plain recursive walk, which raises exactly as it always did.
+        if unsafe_keys_within(value, _LEVEL_WALK_DEPTH) is not False:
+            _assert_safe_keys(value)
         return value
 
     @property
@@ -189,6 +193,46 @@ def _assert_safe_keys(value: Any) -> None:
                 _assert_safe_keys(item)
 
 
+# Deeper nesting than this is left to the recursive walk (and its RecursionError, as before).
+_LEVEL_WALK_DEPTH = 200
+# A tuple, not a union: isinstance is faster with it, and this runs for every nested value.
+_CONTAINERS = (dict, list, tuple)
+
+
+def unsafe_keys_within(value: Any, max_depth: int) -> bool | None:
+    """True for a '$'/'.'/NUL or non-string key anywhere, False for none; None when nesting goes
+    deeper than max_depth (levels below the top) before any unsafe key is seen.
+
+    Walked a level at a time: one keys_look_safe-style check over all keys of a level's dicts
+    (chained in C) answers what one call per dict would, with far fewer Python calls.
+    """
+    level: list[Any] = [value] if isinstance(value, _CONTAINERS) else []
+    depth = 0
+    while level:
+        if depth > max_depth:
+            return None
+        dicts = [item for item in level if isinstance(item, dict)]
+        if dicts:
+            try:
+                joined = "\x00".join(chain.from_iterable(dicts))
+            except TypeError:
+                return True  # a key that is not a string
+            count = sum(map(len, dicts))
+            if count and (
+                "." in joined or joined.startswith("$") or "\x00$" in joined
+                or joined.count("\x00") != count - 1
+            ):
+                return True
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, _CONTAINERS)
+        ]
+        depth += 1
+    return False
+
+
 def _raise_first_unsafe_key(value: Any) -> None:
     """The plain walk, key by key: raises for the same key, in the same order, as always."""
     if isinstance(value, dict):
@@ -203,13 +247,25 @@ def _raise_first_unsafe_key(value: Any) -> None:
 
 def text_stats(body: tuple[BodyBlock, ...], headline: str, teaser: str | None) -> dict[str, Any]:
     """Word/char counts over the body and a content hash over what a reader sees."""
-    text = "\n".join(b.text for b in body)
+    text = "\n".join([b.text for b in body])
     seen = "\n".join([headline, teaser or "", text])
     return {
-        "word_count": len(text.split()),
+        "word_count": word_count(text),
         "char_count": len(text),
         "content_hash": "sha256:" + hashlib.sha256(seen.encode("utf-8")).hexdigest(),
     }
+
+
+def word_count(text: str) -> int:
+    """len(text.split()), without building a string per word when the text allows.
+
+    With newlines as spaces, printable text has no whitespace but the plain space; without
+    leading, trailing or doubled spaces (clean_text's output), words are spaces plus one.
+    """
+    flat = text.replace("\n", " ")
+    if flat and flat.isprintable() and "  " not in flat and flat[0] != " " and flat[-1] != " ":
+        return flat.count(" ") + 1
+    return len(text.split())
 
 
 # ----------------------------------------------------------------------- enriched

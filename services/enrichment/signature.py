@@ -6,9 +6,11 @@ import hashlib
 import math
 import re
 import zlib
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, reduce
+from operator import add
 from typing import NamedTuple, Protocol
 
 from shared.events import CanonicalArticle
@@ -80,8 +82,12 @@ def entity_key(kind: str, canonical: str) -> str:
 def sketch(text: str, k: int = SKETCH) -> tuple[int, ...]:
     """Bottom-k of hashed word 3-shingles: order-free estimate of text overlap."""
     words = _WORD_RE.findall(fold(text))
-    shingles = {" ".join(words[i:i + 3]) for i in range(max(1, len(words) - 2))}
-    hashes = sorted({zlib.crc32(s.encode()) for s in shingles})
+    # Hashes of every shingle, deduplicated after hashing (equal shingles hash equal), so the
+    # whole pass stays in C. Stored sketches depend on these exact values: never change them.
+    # zip stops at the shortest list on purpose: n words make n-2 shingles.
+    triples = (zip(words, words[1:], words[2:], strict=False) if len(words) >= 3
+               else ((*words,),))
+    hashes = sorted(set(map(zlib.crc32, map(str.encode, map(" ".join, triples)))))
     return tuple(hashes[:k])
 
 
@@ -101,17 +107,27 @@ def signature(doc: Doc, max_keyphrases: int = 8) -> Signature:
 def sketch_similarity(a: tuple[int, ...], b: tuple[int, ...], k: int = SKETCH) -> float:
     if not a or not b:
         return 0.0
-    sa = _hash_set(a)
+    return _sketch_overlap(a, _hash_set(a), b, k)
+
+
+def _sketch_overlap(a: tuple[int, ...], sa: frozenset[int], b: tuple[int, ...], k: int) -> float:
+    """Shared hashes among the union's k smallest, over k; sketches hold distinct hashes."""
     inter = sa.intersection(b)
     if not inter:
         return 0.0
-    # Sketch hashes are distinct, so the union's size needs no set.
     n_union = len(a) + len(b) - len(inter)
     if n_union <= k:
         return len(inter) / n_union
-    # Bottom-k of the union: the shared hashes among its k smallest.
-    kth = sorted(sa.union(b))[k - 1]
-    return sum(1 for h in inter if h <= kth) / k
+    # The union's k-th smallest without building and sorting the union: in the merged list
+    # each shared hash appears twice, so the k-th smallest distinct hash sits at k-1+j, where
+    # j counts the shared hashes up to it. Iterating j from 0 rises monotonically to that
+    # fixed point, and j itself is the answer's numerator.
+    merged = sorted(a + b)
+    shared = sorted(inter)
+    j = 0
+    while (n := bisect_right(shared, merged[k - 1 + j])) != j:
+        j = n
+    return j / k
 
 
 class Similarity(NamedTuple):
@@ -167,21 +183,59 @@ class Signed(Protocol):
 
 def similarity(a: Signed, b: Signed, horizon_hours: float = 72.0) -> Similarity:
     """Symmetric in a and b, so either replica computing it reaches the same decision."""
-    shared = tuple(sorted(_key_set(a.keys).intersection(b.keys)))
-    ma, mb = _mass(a.keys), _mass(b.keys)
-    # Not through _mass's cache: a pair's shared keys rarely recur and would evict the
-    # articles' own key sets.
-    ms, strong = 0.0, 0
-    for k in shared:
-        ms += WEIGHTS.get(k[0], 1.0)
-        strong += k[0] in "po"
-    # Dice punishes a long article against a short one; the overlap coefficient alone lets
-    # a two-name brief join anything; their mean sits between.
-    ents = (ms / (ma + mb) + ms / min(ma, mb) / 2) if ma and mb else 0.0
-    if strong < 2:
-        ents *= 0.5  # one shared person is a topic, not yet a story
-    text = sketch_similarity(a.sketch, b.sketch)
-    hours = abs((a.published - b.published).total_seconds()) / 3600
-    closeness = math.exp(-hours / horizon_hours)
-    score = min(1.0, max(ents, text) + 0.2 * min(ents, text)) * (0.7 + 0.3 * closeness)
-    return Similarity(round(score, 4), round(ents, 4), round(text, 4), round(hours, 1), shared)
+    return Probe(a, horizon_hours).compare(b)
+
+
+class Probe:
+    """One signature's side of similarity(), derived once and compared with every candidate;
+    compare(b) returns exactly what similarity(sig, b) does."""
+
+    __slots__ = ("hashes", "horizon", "key_set", "mass", "published", "sketch", "weight")
+
+    def __init__(self, sig: Signed, horizon_hours: float = 72.0) -> None:
+        self.key_set = _key_set(sig.keys)
+        self.mass = _mass(sig.keys)
+        self.weight = {k: WEIGHTS.get(k[0], 1.0) for k in self.key_set}
+        self.sketch = sig.sketch
+        self.hashes = _hash_set(sig.sketch)
+        self.published = sig.published
+        self.horizon = horizon_hours
+
+    def compare(self, b: Signed) -> Similarity:
+        return self._compare(b, -math.inf, -math.inf) or _never()
+
+    def compare_above(self, b: Signed, min_score: float, min_text: float) -> Similarity | None:
+        """compare(b), or None if its score is below min_score and its text below min_text.
+
+        Most candidates share a key or two and no text: their score is bounded without the
+        time decay and the rounding, and the rest of the work is skipped."""
+        return self._compare(b, min_score, min_text)
+
+    def _compare(self, b: Signed, min_score: float, min_text: float) -> Similarity | None:
+        shared = sorted(self.key_set.intersection(b.keys))
+        ma, mb = self.mass, _mass(b.keys)
+        # Summed left to right from 0.0 in sorted order, as a plain loop would: float sums
+        # depend on order, and replicas must agree to the bit.
+        ms = reduce(add, map(self.weight.__getitem__, shared), 0.0)
+        # Keys starting with "o" or "p" (organisations, people) are one run of the sorted list.
+        strong = bisect_left(shared, "q") - bisect_left(shared, "o")
+        # Dice punishes a long article against a short one; the overlap coefficient alone
+        # lets a two-name brief join anything; their mean sits between.
+        ents = (ms / (ma + mb) + ms / min(ma, mb) / 2) if ma and mb else 0.0
+        if strong < 2:
+            ents *= 0.5  # one shared person is a topic, not yet a story
+        a_sk, b_sk = self.sketch, b.sketch
+        text = _sketch_overlap(a_sk, self.hashes, b_sk, SKETCH) if a_sk and b_sk else 0.0
+        # The time factor is at most 1.0 and round() is monotone, so this bounds the score.
+        high = min(1.0, max(ents, text) + 0.2 * min(ents, text))
+        if round(high, 4) < min_score and round(text, 4) < min_text:
+            return None
+        hours = abs((self.published - b.published).total_seconds()) / 3600
+        closeness = math.exp(-hours / self.horizon)
+        score = high * (0.7 + 0.3 * closeness)
+        return Similarity(round(score, 4), round(ents, 4), round(text, 4), round(hours, 1),
+                          tuple(shared))
+
+
+def _never() -> Similarity:
+    raise AssertionError("compare() has no floor, so it always returns a Similarity")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import chain, groupby
+from operator import attrgetter, itemgetter
 from typing import Protocol
 
 
@@ -79,17 +80,23 @@ class MemoryStoryStore:
 
     async def candidates(self, keys: tuple[str, ...], since: datetime, until: datetime,
                          limit: int, exclude: str) -> list[StoredArticle]:
-        shared: Counter[str] = Counter()
         by_key = self.by_key
-        for k in set(keys):
-            ids = by_key.get(k)
-            if ids:
-                shared.update(ids)
+        shared = Counter(chain.from_iterable(
+            ids for k in set(keys) if (ids := by_key.get(k))))
         shared.pop(exclude, None)
+        # Most shared keys first, then earliest node: rank by count (a stable C sort), and
+        # look up and window-filter only the count groups that can still make the limit.
         articles = self.articles
-        hits = [(-n, a.node, a) for i, n in shared.items()
-                if (a := articles.get(i)) is not None and since <= a.published <= until]
-        return [h[2] for h in heapq.nsmallest(limit, hits, key=lambda h: (h[0], h[1]))]
+        out: list[StoredArticle] = []
+        for _, group in groupby(sorted(shared.items(), key=itemgetter(1), reverse=True),
+                                key=itemgetter(1)):
+            hits = [a for i, _ in group
+                    if (a := articles.get(i)) is not None and since <= a.published <= until]
+            hits.sort(key=attrgetter("node"))
+            out += hits[:limit - len(out)]
+            if len(out) >= limit:
+                break
+        return out
 
     async def make_set(self, node: str) -> None:
         if node not in self.parents:

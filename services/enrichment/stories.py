@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from shared.events import RelatedArticle, RelatedLink
 
 from .doc import Doc
-from .signature import Similarity, headline_key, node_key, signature, similarity
+from .signature import Probe, Similarity, headline_key, node_key, signature
 from .store import StoredArticle, StoryStore, with_duplicate
 
 
@@ -70,7 +70,12 @@ class StoryLinker:
         dups = []
         # Candidates of one story share a root: union each distinct root once, not each
         # candidate (a busy story would otherwise cost one union per member per article).
-        scored = [(cand, similarity(sig, cand)) for cand in cands]
+        # The article's own side of similarity() is derived once, not once per candidate, and
+        # candidates too weak to link, relate or duplicate are dropped early (most of them).
+        compare = Probe(sig).compare_above
+        floor = min(pol.link, pol.related)
+        scored = [(cand, sim) for cand in cands
+                  if (sim := compare(cand, floor, pol.duplicate_text)) is not None]
         linked = sorted({c.node for c, sim in scored if sim.score >= pol.link} - {node})
         before = set((await self.store.roots([node, *linked])).values())
         for other in sorted(before):

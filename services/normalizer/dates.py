@@ -138,11 +138,6 @@ def _nearest_weekday(weekday: int, ref: date) -> date:
     return ref - timedelta(days=back) if back <= forward else ref + timedelta(days=forward)
 
 
-def _may_name_weekday(text: str) -> bool:
-    low = text.lower()
-    return any(part in low for part in _WEEKDAY_PARTS) or _has_case_fold_oddity(text)
-
-
 def _has_case_fold_oddity(text: str) -> bool:
     # Three substring searches run in C at memchr speed; a character class scan is far slower.
     return not text.isascii() and any(char in text for char in _CASE_FOLD_ODDITIES)
@@ -160,6 +155,43 @@ def _weekday_name_starts(low: str) -> list[int]:
                 starts.append(end - len(name))
             pos = low.find(part, end)
     return sorted(starts)
+
+
+def digit_positions(text: str) -> list[int] | None:
+    """Where `\\d` matches in text, ascending; None when text has too many non-ASCII characters.
+
+    re scans a character class one character at a time (several ns each); str/bytes find of one
+    character runs at memchr speed. Encoding to ASCII with '?' for every other character keeps
+    the positions; `\\d` is str.isdecimal, so only the non-ASCII characters need a look.
+    """
+    raw = text.encode("ascii", "replace")
+    found: list[int] = []
+    for digit in b"0123456789":
+        pos = raw.find(digit)
+        while pos != -1:
+            found.append(pos)
+            pos = raw.find(digit, pos + 1)
+    if not text.isascii():
+        if raw.count(b"?") > len(text) // 8:
+            return None
+        pos = raw.find(b"?")
+        while pos != -1:
+            if text[pos].isdecimal():
+                found.append(pos)
+            pos = raw.find(b"?", pos + 1)
+    found.sort()
+    return found
+
+
+def _word_digits(text: str) -> list[int]:
+    """_WORD_DIGIT's matches: digits with no word character (`\\w`: alnum or '_') before."""
+    positions = digit_positions(text)
+    if positions is None:
+        return [m.start() for m in _WORD_DIGIT.finditer(text)]
+    return [
+        pos for pos in positions
+        if not pos or not (text[pos - 1].isalnum() or text[pos - 1] == "_")
+    ]
 
 
 def _anchored(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
@@ -215,7 +247,7 @@ def mentioned_dates(text: str, reference: datetime) -> tuple[str, ...]:
 
     # Every digit-led pattern starts where a digit starts a word: one scan finds those places
     # for all three, and each is tried only there.
-    digits = [m.start() for m in _WORD_DIGIT.finditer(text)]
+    digits = _word_digits(text)
     for m in _anchored(_NUMERIC, text, digits):
         try:
             add(m.start(), m.end(), date(int(m["y"]), int(m["m"]), int(m["d"])))
@@ -234,10 +266,10 @@ def mentioned_dates(text: str, reference: datetime) -> tuple[str, ...]:
         start = lead.start() if lead else month.start()
         weekday = WEEKDAYS.get(_fold(lead["wd"])) if lead else None
         add(start, m.end(), _day_month(month["m"], m["d"], m["y"], weekday, ref))
-    if _may_name_weekday(text):
-        for m in _weekday_mentions(text):
-            weekday = WEEKDAYS.get(_fold(m["wd"]))
-            if weekday is not None:
-                add(m.start(), m.end(), _nearest_weekday(weekday, ref))
+    # No separate "any weekday at all?" check: _weekday_mentions finds no name just as fast.
+    for m in _weekday_mentions(text):
+        weekday = WEEKDAYS.get(_fold(m["wd"]))
+        if weekday is not None:
+            add(m.start(), m.end(), _nearest_weekday(weekday, ref))
     ordered = [d.isoformat() for _, d in sorted(found, key=lambda item: item[0])]
     return tuple(dict.fromkeys(ordered))

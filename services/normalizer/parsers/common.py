@@ -10,12 +10,11 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 from email.utils import parsedate_to_datetime
-from itertools import chain
 from typing import Any
 
 from dateutil import parser as dateutil_parser
 
-from services.normalizer.dates import WEEKDAYS_BY_PART, mentioned_dates
+from services.normalizer.dates import WEEKDAYS_BY_PART, digit_positions, mentioned_dates
 from shared.events import (
     BodyBlock,
     CanonicalArticle,
@@ -23,6 +22,7 @@ from shared.events import (
     Signal,
     Subject,
     text_stats,
+    unsafe_keys_within,
 )
 from shared.ids import article_id
 from shared.sanitize import clean_html, clean_text, safe_keys
@@ -41,14 +41,14 @@ _DATE_SCAN_CHARS = 20_000
 # preposition before a weekday. Paragraphs with none of them cannot hold a date; skipping them
 # makes date resolution several times faster.
 _MONTH = r"(?:j[aä]n|feb|m[aä]r|apr|ma[iy]|ju[nl]|aug|sep|o[ck]t|nov|de[cz])"
-_MONTH_REVERSED = r"(?:n[aä]j|bef|r[aä]m|rpa|[iy]am|[nl]uj|gua|pes|t[kc]o|von|[zc]ed)"
 # Matched on lower-cased text: case-insensitive alternations are several times slower in re.
-# A pattern that opens with letters or an alternation is tried at every position of the text.
 # The day-month hint opens with its literal dot (the digit before it is checked by a
-# lookbehind), which re finds with a plain string search. "May 7" is looked for in the reversed
-# text, opening with the digit class: a reversed match is exactly a match of
-# `{_MONTH}[a-zäöü]*\.?\s+\d` in the text, so the paragraphs kept are the same.
+# lookbehind), which re finds with a plain string search.
 _DAY_MONTH_HINT = re.compile(rf"\.(?<=\d\.)(?:\s*{_MONTH}|\d\d?\.\d{{4}})")
+# "May 7" is looked for in the reversed text, from each digit that follows whitespace: a reversed
+# match is exactly a match of `{_MONTH}[a-zäöü]*\.?\s+\d` in the text, so the paragraphs kept
+# are the same.
+_MONTH_REVERSED = r"(?:n[aä]j|bef|r[aä]m|rpa|[iy]am|[nl]uj|gua|pes|t[kc]o|von|[zc]ed)"
 _MONTH_DAY_HINT_REVERSED = re.compile(rf"\d\s+\.?[a-zäöü]*{_MONTH_REVERSED}")
 # Joins the lower-cased paragraphs for one scan; no hint pattern and no weekday name matches it,
 # so every match lies inside one paragraph, exactly as when each is scanned alone.
@@ -217,41 +217,13 @@ def str_or_none(value: Any) -> str | None:
 # --------------------------------------------------------------------------- article
 
 
-# A tuple, not a union: isinstance is faster with it, and this runs for every nested value.
-_CONTAINERS = (dict, list, tuple)
+# safe_keys cuts nesting below this depth, so deeper values are rebuilt too.
+_SAFE_KEYS_DEPTH = 60
 
 
 def _needs_safe_keys(value: Any) -> bool:
-    """True for a '$'/'.'/NUL key anywhere, or nesting deeper than safe_keys keeps.
-
-    Walked a level at a time: one keys_look_safe over all keys of a level's dicts (chained in C)
-    answers what one call per dict would, with far fewer Python calls.
-    """
-    level: list[Any] = [value] if isinstance(value, _CONTAINERS) else []
-    depth = 0
-    while level:
-        if depth > 60:
-            return True
-        dicts = [item for item in level if isinstance(item, dict)]
-        if dicts:
-            try:
-                joined = "\x00".join(chain.from_iterable(dicts))
-            except TypeError:
-                return True  # a key that is not a string
-            count = sum(map(len, dicts))
-            if count and (
-                "." in joined or joined.startswith("$") or "\x00$" in joined
-                or joined.count("\x00") != count - 1
-            ):
-                return True
-        level = [
-            child
-            for item in level
-            for child in (item.values() if isinstance(item, dict) else item)
-            if isinstance(child, _CONTAINERS)
-        ]
-        depth += 1
-    return False
+    """True for a '$'/'.'/NUL key anywhere, or nesting deeper than safe_keys keeps."""
+    return unsafe_keys_within(value, _SAFE_KEYS_DEPTH) is not False
 
 
 def neutralise_keys(extra: dict[str, Any]) -> dict[str, Any]:
@@ -277,8 +249,19 @@ def date_candidates(texts: Iterable[str]) -> str:
     for match in _DAY_MONTH_HINT.finditer(joined):
         mark(match.start())
     end = len(joined) - 1
-    for match in _MONTH_DAY_HINT_REVERSED.finditer(joined[::-1]):
-        mark(end - match.start())
+    digits = digit_positions(joined)
+    if digits is None:
+        for match in _MONTH_DAY_HINT_REVERSED.finditer(joined[::-1]):
+            mark(end - match.start())
+    else:
+        # Every reversed match starts at a digit; finditer's skipping of digits inside an
+        # earlier match loses no paragraph, as a match never leaves its paragraph.
+        reversed_text = joined[::-1]
+        for pos in digits:
+            if pos and joined[pos - 1].isspace() and _MONTH_DAY_HINT_REVERSED.match(
+                reversed_text, end - pos
+            ):
+                mark(pos)
     for part, names in WEEKDAYS_BY_PART:
         pos = joined.find(part)
         while pos != -1:

@@ -9,6 +9,7 @@ from typing import cast
 
 from lxml import etree
 from lxml import html as lxml_html
+from pydantic import TypeAdapter
 
 from shared.events import BodyBlock
 from shared.sanitize import clean_text
@@ -20,9 +21,19 @@ _ENTITY_DECL_RE = re.compile(r"<!DOCTYPE[^\[>]*\[[^\]]*<!ENTITY", re.IGNORECASE 
 _local = threading.local()
 
 
+# One validator call for all blocks of a body: the same BodyBlock validation as BodyBlock(…)
+# per block, without a Python-level model __init__ per paragraph.
+_BLOCKS: TypeAdapter[tuple[BodyBlock, ...]] = TypeAdapter(tuple[BodyBlock, ...])
+
+
+def body_blocks(items: list[dict[str, str]]) -> tuple[BodyBlock, ...]:
+    """BodyBlocks from {"kind": …, "text": …} dicts, validated exactly as BodyBlock(**item)."""
+    return _BLOCKS.validate_python(items) if items else ()
+
+
 def paragraphs(texts: Iterable[str]) -> tuple[BodyBlock, ...]:
     cleaned = (clean_text(t) for t in texts)
-    return tuple(BodyBlock(kind="paragraph", text=t) for t in cleaned if t)
+    return body_blocks([{"kind": "paragraph", "text": t} for t in cleaned if t])
 
 
 
@@ -129,7 +140,7 @@ def _own_text(el: etree._Element) -> str:
 
 def element_blocks(root: etree._Element, *, max_blocks: int = 5000) -> tuple[BodyBlock, ...]:
     """Paragraphs and subheads of an XHTML/NITF/HTML element, in reading order."""
-    out: list[BodyBlock] = []
+    out: list[dict[str, str]] = []
 
     def walk(el: etree._Element) -> None:
         for child in el:
@@ -145,7 +156,7 @@ def element_blocks(root: etree._Element, *, max_blocks: int = 5000) -> tuple[Bod
             if name in _HEADINGS:
                 text = clean_text(_own_text(child))
                 if text:
-                    out.append(BodyBlock(kind="subhead", text=text))
+                    out.append({"kind": "subhead", "text": text})
             elif name in _PARAGRAPHS:
                 if name == "li" and any(local(c).lower() in {"ul", "ol"} for c in child):
                     walk(child)
@@ -157,15 +168,15 @@ def element_blocks(root: etree._Element, *, max_blocks: int = 5000) -> tuple[Bod
                 else:
                     text = clean_text(_own_text(child))
                 if text:
-                    out.append(BodyBlock(kind="paragraph", text=text))
+                    out.append({"kind": "paragraph", "text": text})
             else:
                 lead = clean_text(child.text or "") if name in {"div", "section"} else ""
                 if lead:
-                    out.append(BodyBlock(kind="paragraph", text=lead))
+                    out.append({"kind": "paragraph", "text": lead})
                 walk(child)
 
     walk(root)
-    return tuple(out)
+    return body_blocks(out)
 
 
 def _html_parser() -> etree.HTMLParser:

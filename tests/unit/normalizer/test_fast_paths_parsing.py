@@ -18,7 +18,7 @@ from lxml import html as lxml_html
 from services.normalizer import dates
 from services.normalizer.parsers import common, markup
 from services.normalizer.parsers.digitalwires import _has_text
-from shared.events import BodyBlock, keys_look_safe
+from shared.events import BodyBlock, keys_look_safe, word_count
 from shared.sanitize import clean_text
 
 pytestmark = pytest.mark.unit
@@ -235,3 +235,19 @@ def test_a_comment_between_table_cells_is_skipped() -> None:
 def test_element_blocks_match_reference_on_xml(xml: bytes) -> None:
     root = etree.fromstring(xml)
     assert markup.element_blocks(root) == ref_element_blocks(root)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.sampled_from(["a", "b", " ", "  ", "\n", "\t", "\xa0", "\x1c", "\u2028",
+                                      "\x01", "ä"]), max_size=12).map("".join))
+def test_word_count_matches_split(text: str) -> None:
+    assert word_count(text) == len(text.split())
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.sampled_from(["1", "a", " ", "?", "ä", "\u0663", "\uff11", "_", "x2"]),
+                     max_size=20).map("".join))
+def test_digit_positions_match_re(text: str) -> None:
+    positions = dates.digit_positions(text)
+    if positions is not None:
+        assert positions == [m.start() for m in re.finditer(r"\d", text)]

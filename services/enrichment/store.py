@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
-from itertools import chain, groupby
+from itertools import chain, groupby, islice
 from operator import attrgetter, itemgetter
 from typing import Protocol
 
@@ -45,6 +45,9 @@ class StoryStore(Protocol):
     async def ping(self) -> bool: ...
 
 
+POSTINGS_MAX = 500
+
+
 class MemoryStoryStore:
     """Process-local store with the same semantics as the Mongo one; not for replicas.
 
@@ -57,8 +60,9 @@ class MemoryStoryStore:
         self.sizes: dict[str, int] = {}
         self.links: dict[tuple[str, str], str | None] = {}
         self.enriched: dict[str, str] = {}
-        # Inverted index key -> ids, so candidate lookup does not scan the whole store.
-        self.by_key: dict[str, set[str]] = {}
+        # Inverted index key -> ids in insertion order, so candidate lookup does not scan the
+        # whole store and can read a busy key's newest postings only.
+        self.by_key: dict[str, dict[str, None]] = {}
         self._by_headline: dict[str, set[str]] = {}  # headline key -> article ids
         self._pending: dict[str, set[str]] = {}  # headline key -> sources with it unresolved
         self._by_source: dict[str, dict[str, None]] = {}  # source id -> its link keys, in order
@@ -75,14 +79,16 @@ class MemoryStoryStore:
         self.articles[rec.id] = rec
         self._by_headline.setdefault(rec.headline_key, set()).add(rec.id)
         for key in rec.keys:
-            self.by_key.setdefault(key, set()).add(rec.id)
+            self.by_key.setdefault(key, {})[rec.id] = None
         return True
 
     async def candidates(self, keys: tuple[str, ...], since: datetime, until: datetime,
                          limit: int, exclude: str) -> list[StoredArticle]:
         by_key = self.by_key
+        # A key every story mentions ("usa") would make each article count thousands of
+        # postings; its newest POSTINGS_MAX carry the candidates that matter.
         shared = Counter(chain.from_iterable(
-            ids for k in set(keys) if (ids := by_key.get(k))))
+            islice(reversed(ids), POSTINGS_MAX) for k in set(keys) if (ids := by_key.get(k))))
         shared.pop(exclude, None)
         # Most shared keys first, then earliest node: rank by count (a stable C sort), and
         # look up and window-filter only the count groups that can still make the limit.
@@ -174,9 +180,11 @@ class MemoryStoryStore:
                 _discard(self._pending, key, a.id)
         gone = {a.id for a in old}
         if gone:
-            for term in list(self.by_key):
-                self.by_key[term] -= gone
-                if not self.by_key[term]:
+            for term, ids in list(self.by_key.items()):
+                kept = {i: None for i in ids if i not in gone}
+                if kept:
+                    self.by_key[term] = kept
+                else:
                     del self.by_key[term]
         return len(old)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from services.enrichment.pipeline import Annotator, EnrichmentPipeline
-from services.enrichment.store import MemoryStoryStore
+from services.enrichment.store import POSTINGS_MAX, MemoryStoryStore, StoredArticle
 from services.enrichment.stories import StoryLinker
 from shared.events import BodyBlock, CanonicalArticle
 
@@ -127,3 +127,20 @@ async def clusters(store: MemoryStoryStore, arts: list[CanonicalArticle]) -> dic
         assert rec is not None
         out[a.id] = await store.find(rec.node)
     return out
+
+
+async def test_a_busy_key_is_read_from_its_newest_postings_only() -> None:
+    store = MemoryStoryStore()
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(POSTINGS_MAX + 100):
+        keys = ("l:usa", "p:rare") if i == 0 else ("l:usa",)
+        await store.put(StoredArticle(id=f"a{i:04d}", version=1, node=f"st-{i:04d}",
+                                      published=t0, keys=keys, sketch=(), headline_key=f"h{i}",
+                                      headline=f"H{i}"))
+    window = (t0 - timedelta(days=1), t0 + timedelta(days=1))
+    got = await store.candidates(("l:usa",), *window, limit=10_000, exclude="")
+    assert len(got) == POSTINGS_MAX
+    assert min(a.id for a in got) == "a0100"  # the oldest 100 fell out of the busy key
+    # A rare shared key still finds its old article, ranked first for sharing two keys.
+    got = await store.candidates(("l:usa", "p:rare"), *window, limit=3, exclude="")
+    assert got[0].id == "a0000"

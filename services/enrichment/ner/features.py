@@ -130,6 +130,11 @@ class _FeaturizerBase(Generic[A]):
     def _atoms(self, feats: tuple[str, ...]) -> tuple[A, ...]:
         raise NotImplementedError
 
+    def forget(self) -> None:
+        """Empty the per-word memos (a caller that keeps its own per-word results)."""
+        self._own.clear()
+        self._ctx.clear()
+
     def _own_of(self, word: str) -> tuple[A, ...]:
         f = self._own.get(word)
         if f is None:

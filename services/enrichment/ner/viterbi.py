@@ -89,6 +89,9 @@ class LinearCrf:
             self._reset()  # bounded; only here, so no row of this batch goes stale
         get, row = self._index.get, self._row
         rows = np.array([get(w) or row(w) for s in sentences for w in s], dtype=np.intp)
+        # The table holds what the featurizer's per-word memos would: drop them, not keep
+        # every word type twice.
+        self.featurizer.forget()
         lens = np.array([len(s) for s in sentences], dtype=np.intp)
         starts = np.cumsum(lens) - lens
         pos = np.arange(len(rows)) - np.repeat(starts, lens)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from itertools import chain
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 EVENT_VERSION: Literal[1] = 1
 
@@ -140,12 +140,20 @@ class CanonicalArticle(_Frozen):
 
     @field_validator("extra")
     @classmethod
-    def _no_operator_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
+    def _no_operator_keys(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
         # '$' and '.' keys would be read as operators/paths by MongoDB; parsers must
         # neutralise them (shared.sanitize.safe_keys) before they get here.
         # The level walk proves most values safe quickly; anything else (an unsafe key, very deep
         # nesting) takes the plain recursive walk, which raises exactly as it always did.
-        if unsafe_keys_within(value, _LEVEL_WALK_DEPTH) is not False:
+        # The first walk stops at the depth safe_keys keeps, so its answer is also the one the
+        # normalizer needs (must extra be rebuilt?); a caller that asks for it gets it back
+        # through the context instead of walking the same keys again. The check itself always
+        # runs, whatever the context holds.
+        shallow = unsafe_keys_within(value, EXTRA_KEEP_DEPTH)
+        context = info.context
+        if type(context) is dict and EXTRA_WALK in context:
+            context[EXTRA_WALK] = shallow
+        if shallow is not False and unsafe_keys_within(value, _LEVEL_WALK_DEPTH) is not False:
             _assert_safe_keys(value)
         return value
 
@@ -193,6 +201,10 @@ def _assert_safe_keys(value: Any) -> None:
                 _assert_safe_keys(item)
 
 
+# shared.sanitize.safe_keys cuts nesting below this depth, so a normalizer rebuilds deeper values.
+EXTRA_KEEP_DEPTH = 60
+# The validation context key under which the extra validator reports its first walk's answer.
+EXTRA_WALK = "extra_keys_within_keep_depth"
 # Deeper nesting than this is left to the recursive walk (and its RecursionError, as before).
 _LEVEL_WALK_DEPTH = 200
 # A tuple, not a union: isinstance is faster with it, and this runs for every nested value.

@@ -13,9 +13,12 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from dateutil import parser as dateutil_parser
+from pydantic import ValidationError
 
 from services.normalizer.dates import WEEKDAYS_BY_PART, digit_positions, mentioned_dates
 from shared.events import (
+    EXTRA_KEEP_DEPTH,
+    EXTRA_WALK,
     BodyBlock,
     CanonicalArticle,
     PubStatus,
@@ -218,7 +221,7 @@ def str_or_none(value: Any) -> str | None:
 
 
 # safe_keys cuts nesting below this depth, so deeper values are rebuilt too.
-_SAFE_KEYS_DEPTH = 60
+_SAFE_KEYS_DEPTH = EXTRA_KEEP_DEPTH
 
 
 def _needs_safe_keys(value: Any) -> bool:
@@ -315,7 +318,7 @@ def build_article(
         fields["mentioned_dates"] = mentioned_dates(
             date_candidates([headline, teaser or "", *(b.text for b in body)]), reference
         )
-    return CanonicalArticle(
+    data = dict(
         id=stable_id,
         uri=uri,
         source=doc.source,
@@ -325,10 +328,31 @@ def build_article(
         teaser=teaser or None,
         body=body,
         body_html=rendered,
-        extra=neutralise_keys(extra or {}),
+        extra=extra or {},
         received_at=doc.received_at,
         trace_id=doc.trace_id,
         original_id=fields.pop("original_id", None) or guid,
         **text_stats(body, headline, teaser),
         **fields,
     )
+    return _validated(data)
+
+
+def _validated(data: dict[str, Any]) -> CanonicalArticle:
+    """CanonicalArticle(**data) with data['extra'] neutralised by neutralise_keys.
+
+    The model's extra validator walks the keys anyway, to the same depth neutralise_keys does;
+    it reports its answer here, so the keys are walked once. Only when that answer is "no
+    unsafe key, not too deep" is the article kept as is, since neutralise_keys would then have
+    returned extra itself; any other answer, or a failed validation, is built again the old
+    way, which raises or returns exactly what it always did.
+    """
+    context: dict[str, Any] = {EXTRA_WALK: None}
+    try:
+        article = CanonicalArticle.model_validate(data, context=context)
+    except ValidationError:
+        article = None
+    if article is not None and context[EXTRA_WALK] is False:
+        return article
+    data["extra"] = neutralise_keys(data["extra"])
+    return CanonicalArticle(**data)

@@ -1,6 +1,6 @@
 """RSS 0.9x/1.0/2.0 and Atom feeds: one article per item.
 
-RSS 2.0/1.0 and Atom 1.0 feeds within the cases `fast_entries` reproduces are read directly from
+RSS 2.0/1.0 and Atom 1.0/0.3 feeds within the cases `fast_entries` reproduces are read directly from
 the hardened lxml tree (about 3-5x faster); everything else, and any feed the fast path is unsure
 of, goes through feedparser. Both give the same articles (tests/unit/normalizer/
 test_feeds_fast_path.py compares them).
@@ -68,7 +68,7 @@ class FeedParser(Parser):
         return self.parse_feedparser(doc)
 
     def parse_fast(self, doc: ParseInput) -> list[CanonicalArticle] | None:
-        """RSS 2.0/1.0 and Atom 1.0 without feedparser; None when the feed needs feedparser."""
+        """RSS 2.0/1.0 and Atom without feedparser; None when the feed needs feedparser."""
         found = fast_entries(doc)
         if found is None:
             return None

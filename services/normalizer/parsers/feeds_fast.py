@@ -1,4 +1,4 @@
-"""RSS 2.0/1.0 and Atom 1.0 read straight from the hardened lxml tree, as feedparser reads them."""
+"""RSS 2.0/1.0 and Atom read straight from the hardened lxml tree, as feedparser reads them."""
 
 from __future__ import annotations
 
@@ -8,19 +8,15 @@ from typing import Any
 from lxml import etree
 
 from .base import HostileInput, ParseError, ParseInput
+from .feeds_atom import ATOM03, Atom, check_namespaces
 from .feeds_read import (
     _ADMIN,
     _ATOM,
-    _ATOM_ENTRY,
-    _ATOM_FEED,
-    _ATOM_TYPES,
     _CONTENT,
     _DC,
     _EMAIL_RE,
     _RSS_CHANNEL,
     _RSS_ITEM,
-    _URIFIX_RE,
-    _XML,
     _attr,
     _check_attrs,
     _children,
@@ -28,7 +24,7 @@ from .feeds_read import (
     _Reader,
     _Unsure,
 )
-from .markup import local, parse_xml
+from .markup import parse_xml
 
 ROOT_RE = re.compile(r"<(rss|feed|rdf:RDF|RDF)\b")
 IMAGE_TYPES = ("image/",)
@@ -50,12 +46,12 @@ _RDF_CHANNEL_PLAIN = frozenset(
 
 # ------------------------------------------------------------------------------ fast path
 #
-# RSS 2.0/1.0 and Atom 1.0 read straight from the hardened lxml tree, giving exactly the entry
-# values feedparser gives. Anything outside the cases reproduced here raises _Unsure and the feed
-# goes through feedparser instead: RSS 0.9x, Atom 0.3, any base attribute (xml:base …), a
-# language attribute below the root, unknown elements in items/entries, XHTML or base64 content,
-# markup or entities in plain-text fields, duplicate single-valued elements, encodings other than
-# UTF-8/Windows-1252, and text/* types.
+# RSS 2.0/1.0 and Atom 1.0/0.3 read straight from the hardened lxml tree, giving exactly the
+# entry values feedparser gives. Anything outside the cases reproduced here raises _Unsure and the
+# feed goes through feedparser instead: RSS 0.9x, any base attribute in RSS and any but xml:base
+# in Atom, a language attribute below the root (RSS), unknown elements in items/entries, XHTML
+# content beyond plain XHTML markup (feeds_atom), markup or entities in plain-text fields,
+# duplicate single-valued elements, encodings other than UTF-8/Windows-1252, and text/* types.
 
 
 def _rss_author(value: str) -> str:
@@ -132,78 +128,6 @@ def _rss_entry(read: _Reader, item: etree._Element) -> dict[str, Any]:  # noqa: 
     return entry
 
 
-def _atom_text(read: _Reader, el: etree._Element) -> tuple[str, str]:
-    if set(el.attrib) - {"type"}:
-        raise _Unsure
-    kind = _ATOM_TYPES.get((el.get("type") or "text").lower())
-    if kind is None:
-        raise _Unsure
-    if kind == "text/html":
-        return kind, read.html(read.raw(el))
-    return kind, read._fix(read.raw(el))
-
-
-def _atom_entry(read: _Reader, node: etree._Element) -> dict[str, Any]:  # noqa: PLR0915
-    entry: dict[str, Any] = {"tags": [], "images": [], "authors": []}
-    for child in _children(node, _ATOM_ENTRY):
-        tag = child.tag
-        if tag == f"{_ATOM}title":
-            if (child.get("type") or "text") != "text" or set(child.attrib) - {"type"}:
-                raise _Unsure
-            entry["title"] = read.plain(child)
-        elif tag == f"{_ATOM}link":
-            if set(child.attrib) - {"href", "rel", "type", "length", "title", "hreflang"}:
-                raise _Unsure
-            rel = (child.get("rel") or "alternate").lower()
-            kind = (child.get("type") or "").lower()
-            href = read.uri(child.get("href") or "")
-            if rel == "alternate":
-                if kind not in ("", "text/html"):
-                    raise _Unsure
-                entry["link"] = href
-            elif rel == "enclosure" and kind.startswith(IMAGE_TYPES):
-                entry["images"].append(href)
-        elif tag == f"{_ATOM}id":
-            if child.attrib:
-                raise _Unsure
-            value = read._fix(read.raw(child))  # like an RSS guid: never taken for HTML
-            if _URIFIX_RE.match(value):
-                raise _Unsure
-            # isPermaLink defaults to true for Atom ids in feedparser too.
-            entry["guidislink"] = "link" not in entry
-            entry["id"] = value
-            entry.setdefault("link", value)
-        elif tag == f"{_ATOM}summary":
-            if "content" in entry:
-                raise _Unsure
-            entry["summary"] = _atom_text(read, child)[1]
-        elif tag == f"{_ATOM}content":
-            entry["content"] = _atom_text(read, child)[1]
-            entry.setdefault("summary", entry["content"])
-        elif tag == f"{_ATOM}author":
-            names = [c for c in child if c.tag == f"{_ATOM}name"]
-            if len(names) != 1 or any(
-                c.tag not in (f"{_ATOM}name", f"{_ATOM}email", f"{_ATOM}uri") for c in child
-            ):
-                raise _Unsure
-            name = read.plain(names[0])
-            if not name:
-                raise _Unsure
-            entry["authors"].append(name)
-        elif tag in (f"{_ATOM}published", f"{_ATOM}updated"):
-            entry[local(child)] = read.plain(child)
-        elif tag == f"{_ATOM}category":
-            if set(child.attrib) - {"term", "scheme"} or read.raw(child):
-                raise _Unsure
-            term = read._fix(child.get("term") or "").strip()
-            if "<" in term or "&" in term or not term or child.get("term") != term:
-                raise _Unsure
-            if term in entry["tags"]:
-                raise _Unsure
-            entry["tags"].append(term)
-    return entry
-
-
 def _rss_meta(
     read: _Reader, channel: etree._Element, allowed: frozenset[str] = _RSS_CHANNEL
 ) -> tuple[dict[str, Any], list[etree._Element]]:
@@ -228,36 +152,6 @@ def _rss_meta(
     return meta, items
 
 
-def _atom_meta(read: _Reader, root: etree._Element) -> tuple[dict[str, Any], list[etree._Element]]:
-    meta: dict[str, Any] = {}
-    lang = root.get(f"{_XML}lang")
-    if lang:
-        if "_" in lang:
-            raise _Unsure
-        meta["language"] = lang
-    entries = []
-    for child in _children(root, _ATOM_FEED):
-        tag = child.tag
-        if tag == f"{_ATOM}entry":
-            entries.append(child)
-        elif tag == f"{_ATOM}title":
-            if (child.get("type") or "text") != "text" or set(child.attrib) - {"type"}:
-                raise _Unsure
-            meta["title"] = read.plain(child)
-        elif tag == f"{_ATOM}link":
-            rel = (child.get("rel") or "alternate").lower()
-            if rel == "alternate":
-                if (child.get("type") or "text/html").lower() != "text/html":
-                    raise _Unsure
-                meta["link"] = read.uri(child.get("href") or "")
-        elif tag == f"{_ATOM}rights":
-            kind, value = _atom_text(read, child)
-            if kind != "text/plain":
-                raise _Unsure
-            meta["rights"] = value
-    return meta, entries
-
-
 def _parse_root(doc: ParseInput) -> etree._Element:
     try:
         root = parse_xml(doc)
@@ -268,7 +162,6 @@ def _parse_root(doc: ParseInput) -> etree._Element:
     # feedparser rewrites DOCTYPEs (and sniffs RSS 0.91 from them).
     if getattr(root.getroottree().docinfo, "doctype", ""):
         raise _Unsure
-    _check_attrs(root)
     return root
 
 
@@ -332,16 +225,21 @@ def fast_entries(doc: ParseInput) -> tuple[dict[str, Any], list[dict[str, Any]]]
         root_name = ROOT_RE.search(doc.head(2048))
         if root_name is None:
             _unsure()
-        if b"xml:base" in doc.payload:
-            _unsure()
+        tracked = b"xml:base" in doc.payload
         read = _Reader(_encoding(doc))
         root = _parse_root(doc)
-        if root.tag == "rss" and root.get("version") == "2.0":
+        atom = root.tag in (f"{_ATOM}feed", f"{ATOM03}feed")
+        if tracked and not atom:  # only the Atom reader follows xml:base
+            _unsure()
+        _check_attrs(root, xml_base=atom)
+        if atom:
+            check_namespaces(doc.payload, atom03=root.tag == f"{ATOM03}feed")
+            reader = Atom(read, root, tracked=tracked)
+            meta, nodes = reader.meta(root)
+            entries = [reader.entry(node) for node in nodes]
+        elif root.tag == "rss" and root.get("version") == "2.0":
             meta, nodes = _rss_meta(read, _rss_channel(root))
             entries = [_rss_entry(read, node) for node in nodes]
-        elif root.tag == f"{_ATOM}feed":
-            meta, nodes = _atom_meta(read, root)
-            entries = [_atom_entry(read, node) for node in nodes]
         elif root.tag == f"{_RDF}RDF":
             meta, entries = _rdf_feed(read, root)
         else:

@@ -111,9 +111,9 @@ class _Reader:
             raise _Unsure
         return self._fix(value)
 
-    def html(self, value: str) -> str:
-        """An HTML field: feedparser's own URI resolution (no base) and sanitiser."""
-        return self._fix(feedparser_html(value, self.encoding))
+    def html(self, value: str, base: str = "", kind: str = "text/html") -> str:
+        """An HTML field: feedparser's own URI resolution (against base) and sanitiser."""
+        return self._fix(feedparser_html(value, self.encoding, base, kind))
 
     def uri(self, value: str) -> str:
         """A URI feedparser resolves against the (empty) base: unchanged unless _urifixer bites."""
@@ -132,28 +132,33 @@ class _Reader:
         return _LINK_ENTITY_RE.sub(r"&\g<1>", value)
 
 
-def feedparser_html(value: str, encoding: str) -> str:
-    """What feedparser makes of an HTML field: URIs resolved (no base), then sanitised.
+def feedparser_html(
+    value: str, encoding: str, base: str = "", kind: str = "text/html"
+) -> str:
+    """What feedparser makes of an HTML field: URIs resolved against base, then sanitised.
 
     Text without '<' or '&' holds no markup for either pass; both then only strip it and turn
     CRLF into LF, so that is done directly (test_feeds_fast_path checks the equivalence).
     """
-    if "<" not in value and "&" not in value:
+    if kind == "text/html" and "<" not in value and "&" not in value:
         return value.strip().replace("\r\n", "\n")
-    value = feedparser_urls.resolve_relative_uris(value, "", encoding, "text/html")
-    value = feedparser_sanitizer._sanitize_html(value, encoding, "text/html")
+    value = feedparser_urls.resolve_relative_uris(value, base, encoding, kind)
+    value = feedparser_sanitizer._sanitize_html(value, encoding, kind)
     if not isinstance(value, str):
         raise _Unsure
     return value
 
 
-def _check_attrs(root: etree._Element) -> None:
+def _check_attrs(root: etree._Element, *, xml_base: bool = False) -> None:
     # feedparser takes a base or language from xml:base/xml:lang and also from any attribute
     # whose lower-cased local name is "base" or "lang" (BASE="…", x:lang="…" in any namespace).
+    # Atom callers track xml:base themselves and read no language below the root.
     for el in root.iter():
         for key in el.attrib:
             name = str(key).rsplit("}", 1)[-1].lower()
-            if name == "base" or (name == "lang" and (key != f"{_XML}lang" or el is not root)):
+            if name == "base" and not (xml_base and key == f"{_XML}base"):
+                raise _Unsure
+            if name == "lang" and (key != f"{_XML}lang" or (el is not root and not xml_base)):
                 raise _Unsure
 
 

@@ -51,8 +51,14 @@ def _xml_parser() -> etree.XMLParser:
 
 
 def reject_entity_declarations(text: str) -> None:
-    if _ENTITY_DECL_RE.search(text[:65536]):
-        raise HostileInput("DOCTYPE declares entities (entity expansion / external entities)")
+    # _ENTITY_DECL_RE.search(text[:65536]): every match starts at a "<!", so trying the
+    # pattern only there finds the same; a case-blind pattern is otherwise tried at every place.
+    head = text[:65536]
+    pos = head.find("<!")
+    while pos != -1:
+        if _ENTITY_DECL_RE.match(head, pos):
+            raise HostileInput("DOCTYPE declares entities (entity expansion / external entities)")
+        pos = head.find("<!", pos + 2)
 
 
 def parse_xml(doc: ParseInput) -> etree._Element:
@@ -111,10 +117,6 @@ def local(el: etree._Element) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def text_of(el: etree._Element | None) -> str:
-    if el is None:
-        return ""
-    return clean_text(all_text(el))
 
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "hl1", "hl2", "subhead"})
@@ -138,6 +140,12 @@ def _own_text(el: etree._Element) -> str:
     return all_text(el) if len(el) else (el.text or "")
 
 
+def text_of(el: etree._Element | None) -> str:
+    if el is None:
+        return ""
+    return clean_text(_own_text(el))
+
+
 def element_blocks(root: etree._Element, *, max_blocks: int = 5000) -> tuple[BodyBlock, ...]:
     """Paragraphs and subheads of an XHTML/NITF/HTML element, in reading order."""
     out: list[dict[str, str]] = []
@@ -147,6 +155,13 @@ def element_blocks(root: etree._Element, *, max_blocks: int = 5000) -> tuple[Bod
             if len(out) >= max_blocks:
                 return
             tag = child.tag
+            if tag == "p":
+                # The commonest block by far: the paragraph branch below, without the lookups
+                # that lead to it ("p" is a plain name, neither skipped nor a heading).
+                text = clean_text(all_text(child) if len(child) else (child.text or ""))
+                if text:
+                    out.append({"kind": "paragraph", "text": text})
+                continue
             if not isinstance(tag, str):
                 continue
             # Plain lower-case tags (all of HTML, most NITF) are their own local name.

@@ -31,6 +31,13 @@ _ADVISORY = etree.XPath("NewsLines/NewsLine[NewsLineType/@FormalName='AdvisoryLi
 _CITY = etree.XPath("DescriptiveMetadata/Location/Property[@FormalName='City']/@Value")
 
 
+def _first_children(el: etree._Element) -> dict[object, etree._Element]:
+    """Each child tag's first child element: el.find(tag) for all tags in one pass."""
+    # Reversed, so the first child of a tag is the one left in the dict; one pass over the
+    # children costs less than a find() (an ElementPath lookup) per tag.
+    return {child.tag: child for child in reversed(el)}
+
+
 def _signals(genres: list[str], advisory: str, revision: int) -> list[Signal]:
     found: list[Signal] = []
     upper = advisory.upper()
@@ -66,32 +73,36 @@ class NewsML1Parser(Parser):
         revision = 1
         extra: dict[str, Any] = {}
         if ident is not None:
-            parts = [text_of(ident.find(tag)) for tag in ("ProviderId", "DateId", "NewsItemId")]
+            tags = _first_children(ident)
+            parts = [text_of(tags.get(tag)) for tag in ("ProviderId", "DateId", "NewsItemId")]
             # The PublicIdentifier ends in the revision; without it the urn is stable.
             guid = "urn:newsml:" + ":".join(parts) if all(parts) else None
-            revision = as_version(text_of(ident.find("RevisionId")))
-            extra["public_identifier"] = text_of(ident.find("PublicIdentifier")) or None
-        management = item.find("NewsManagement")
-        status_el = management.find("Status") if management is not None else None
+            revision = as_version(text_of(tags.get("RevisionId")))
+            extra["public_identifier"] = text_of(tags.get("PublicIdentifier")) or None
+        top = _first_children(item)
+        management = top.get("NewsManagement")
+        managed = _first_children(management) if management is not None else {}
+        status_el = managed.get("Status")
         status = pubstatus(status_el.get("FormalName") if status_el is not None else None)
-        component = item.find("NewsComponent")
+        component = top.get("NewsComponent")
         if component is None:
             return None
-        lines = component.find("NewsLines")
+        lines = _first_children(component).get("NewsLines")
         headline = subhead = dateline = advisory = ""
         if lines is not None:
-            headline = text_of(lines.find("HeadLine"))
-            subhead = text_of(lines.find("SubHeadLine"))
-            dateline = text_of(lines.find("DateLine"))
+            news_lines = _first_children(lines)
+            headline = text_of(news_lines.get("HeadLine"))
+            subhead = text_of(news_lines.get("SubHeadLine"))
+            dateline = text_of(news_lines.get("DateLine"))
             advisory = " ".join(text_of(t) for t in xp_elements(_ADVISORY, lines))
             extra["newslines"] = {
                 "dateline": dateline or None, "advisory": advisory or None,
-                "creditline": text_of(lines.find("CreditLine")) or None,
-                "copyrightline": text_of(lines.find("CopyrightLine")) or None,
+                "creditline": text_of(news_lines.get("CreditLine")) or None,
+                "copyrightline": text_of(news_lines.get("CopyrightLine")) or None,
             }
         genres = xp_strings(_GENRES, component)
         body, fields = self._content(component)
-        urgency = management.find("Urgency") if management is not None else None
+        urgency = managed.get("Urgency")
         if urgency is not None and (urgency.get("FormalName") or "").isdigit():
             extra["urgency"] = int(urgency.get("FormalName") or 0)
         if not headline and not body:
@@ -117,10 +128,8 @@ class NewsML1Parser(Parser):
             keywords=tuple(xp_strings(_KEYWORDS, component)),
             genre=genres[0] if genres else None,
             located=city[0] if city else (dateline.split(",")[0] or None),
-            first_created=parse_datetime(text_of(management.find("FirstCreated"))
-                                         if management is not None else None),
-            version_created=parse_datetime(text_of(management.find("ThisRevisionCreated"))
-                                           if management is not None else None),
+            first_created=parse_datetime(text_of(managed.get("FirstCreated"))),
+            version_created=parse_datetime(text_of(managed.get("ThisRevisionCreated"))),
             copyright=extra["newslines"].get("copyrightline") if lines is not None else None,
             extra=extra,
         )

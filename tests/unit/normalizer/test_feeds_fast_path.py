@@ -1,4 +1,4 @@
-"""The lxml fast path for RSS 2.0/Atom 1.0 gives exactly what the feedparser path gives."""
+"""The lxml fast path for RSS 2.0/1.0 and Atom gives exactly what the feedparser path gives."""
 
 from __future__ import annotations
 
@@ -24,13 +24,29 @@ FAST = [
     shared_file("feeds/feedparser/rss20.xml"),
     shared_file("feeds/feedparser/rss20dc.xml"),
     shared_file("feeds/feedparser/rss10.rdf"),
-    fixture_file("feeds/cp1252.rss"),
-]
-# Atom 0.3, and an Atom 1.0 feed with xml:base-relative links and XHTML content.
-FALLBACK = [
+    # Atom 0.3, and an Atom 1.0 feed with xml:base-relative links and XHTML content.
     shared_file("feeds/feedparser/atom03.xml"),
     shared_file("feeds/feedparser/atom10.xml"),
+    fixture_file("feeds/cp1252.rss"),
 ]
+_A10 = '<feed xmlns="http://www.w3.org/2005/Atom"><title>F</title><entry><id>urn:x</id><summary>s</summary>{}</entry></feed>'
+# Shapes the Atom reader leaves to feedparser.
+FALLBACK = {
+    "content-src": '<content type="html" src="http://x.org/c"/>',
+    "xhtml-svg": '<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><svg/></div></content>',
+    "xhtml-body": '<content type="xhtml"><body xmlns="http://www.w3.org/1999/xhtml">b</body></content>',
+    "xhtml-foreign": '<content type="xhtml"><q:x xmlns:q="urn:q">b</q:x></content>',
+    "xhtml-ns-attr": (
+        '<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml" xml:lang="de">b</div>'
+        "</content>"
+    ),
+    "html-children": '<content type="html"><div xmlns="http://www.w3.org/1999/xhtml">b</div></content>',
+    "base64-children": '<content type="xhtml" mode="base64"><div xmlns="http://www.w3.org/1999/xhtml">b</div></content>',
+    "other-type": '<content type="application/octet-stream">QUJD</content>',
+    "html-title": '<title type="html">&lt;b&gt;T&lt;/b&gt;</title>',
+    "rss-namespace": '<title xmlns:r="http://purl.org/rss/1.0/">T</title>',
+    "xlink": '<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml" xmlns:l="http://www.w3.org/1999/xlink">b</div></content>',
+}
 SYNTHETIC = {
     "rss-dc": (
         b'<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T'
@@ -81,29 +97,44 @@ def test_fast_path_matches_feedparser_synthetic(name: str) -> None:
     _same(SYNTHETIC[name])
 
 
-@pytest.mark.parametrize("path", FALLBACK, ids=lambda p: p.name)
-def test_other_feeds_fall_back_to_feedparser(path: Path) -> None:
+@pytest.mark.parametrize("name", sorted(FALLBACK))
+def test_other_atom_shapes_fall_back_to_feedparser(name: str) -> None:
     parser = FeedParser()
-    doc = make_doc(path.read_bytes())
+    doc = make_doc(_A10.format(FALLBACK[name]).encode())
     assert parser.parse_fast(doc) is None
     assert parser.parse(doc)
 
 
+def test_xml_base_outside_atom_falls_back() -> None:
+    payload = (
+        b'<rss version="2.0" xml:base="http://x.org/"><channel><item><title>A</title>'
+        b"<link>a</link></item></channel></rss>"
+    )
+    assert FeedParser().parse_fast(make_doc(payload)) is None
+
+
 @pytest.mark.parametrize("attribute", [
     'base="http://x.org/d/"', 'BASE="http://x.org/d/"', 'xmlns:q="urn:q" q:base="http://x.org/"',
-    'lang="de"', 'Lang="de"', 'xml:lang="de"',
+    'lang="de"', 'Lang="de"', 'xml:lang="de"', 'xml:base="http://x.org/d/"',
 ])
 def test_base_and_lang_attributes_anywhere_fall_back(attribute: str) -> None:
-    # feedparser resolves URIs against (and takes languages from) these: feedparser decides.
-    for payload in (
-        f'<rss version="2.0"><channel><title>T</title><item {attribute}><title>A</title>'
-        "<link>rel/a</link></item></channel></rss>",
+    # feedparser resolves URIs against (and takes languages from) these: feedparser decides,
+    # except for xml:base and xml:lang in Atom, which the Atom reader follows.
+    atom = (
         f'<feed xmlns="http://www.w3.org/2005/Atom"><title>F</title><entry {attribute}>'
-        '<id>urn:x</id><title>E</title><link href="rel/a"/></entry></feed>',
-    ):
-        doc = make_doc(payload.encode())
-        assert FeedParser().parse_fast(doc) is None
-        assert FeedParser().parse(doc)
+        '<id>urn:x</id><title>E</title><link href="rel/a"/></entry></feed>'
+    )
+    rss = (
+        f'<rss version="2.0"><channel><title>T</title><item {attribute}><title>A</title>'
+        "<link>rel/a</link></item></channel></rss>"
+    )
+    if attribute.startswith("xml:"):
+        _same(atom.encode())
+    else:
+        assert FeedParser().parse_fast(make_doc(atom.encode())) is None
+    doc = make_doc(rss.encode())
+    assert FeedParser().parse_fast(doc) is None
+    assert FeedParser().parse(doc)
 
 
 @pytest.mark.parametrize("content_type", ["text/xml", "application/xml; charset=utf-8"])
@@ -289,9 +320,121 @@ def test_fast_path_matches_feedparser_on_generated_feeds() -> None:
 @given(
     text=st.text(alphabet=st.characters(blacklist_characters="<&", blacklist_categories=("Cs",))),
     encoding=st.sampled_from(["utf-8", "windows-1252"]),
+    base=st.sampled_from(["", "http://x.org/d/"]),
 )
-def test_markup_free_html_shortcut_matches_feedparser(text: str, encoding: str) -> None:
+def test_markup_free_html_shortcut_matches_feedparser(text: str, encoding: str, base: str) -> None:
     full = sanitizer._sanitize_html(
-        urls.resolve_relative_uris(text, "", encoding, "text/html"), encoding, "text/html"
+        urls.resolve_relative_uris(text, base, encoding, "text/html"), encoding, "text/html"
     )
-    assert feeds_read.feedparser_html(text, encoding) == full
+    assert feeds_read.feedparser_html(text, encoding, base) == full
+
+
+# ------------------------------------- Atom 0.3 and Atom 1.0 with xml:base, generated
+
+_BASES = ["", "", ' xml:base="http://x.org/d/"', ' xml:base="sub/"', ' xml:base="/abs/"',
+          ' xml:base="https://y.org/e/f"', ' xml:base=""', ' xml:base="javascript:x"']
+_XHTML = [
+    "<p>para <a href='rel/a' rel='NoFollow'>l</a> <img src='i.png'/></p>",
+    "x &amp; y <b>b</b>", "<div>in<br/>div</div>", "<div>a</div><div>b</div>",
+    "<span style=\"background: url(javascript:x)\">s</span>",
+    "\n  <div><p>nested <em>e</em></p></div>\n", "plain", "<P CLASS='c'>upper</P>",
+    "<![CDATA[<b>cd</b>]]> tail",
+]
+_ESCAPED = ["&lt;p&gt;Hi &lt;a href='rel/b'&gt;x&lt;/a&gt;&lt;/p&gt;", "plain text",
+            "a &amp;amp; b",
+            "&lt;script&gt;x()&lt;/script&gt;ok", "&lt;img src='/i.png'&gt;"]
+_B64 = ["PHA+SGk8L3A+", "cGxhaW4=", "not base64!", "PGEgaHJlZj0icmVsIj54PC9hPg=="]
+
+
+def _atom_variant(rnd: random.Random, atom03: bool) -> str:
+    """An Atom 0.3 or 1.0 feed with xml:base at any level and every content mode."""
+    div = '<div xmlns="http://www.w3.org/1999/xhtml">{}</div>'
+
+    def content(tag: str) -> str:
+        base = rnd.choice(_BASES)
+        mode = rnd.choice(["xhtml", "escaped", "base64", "text", "xhtml-nodiv"])
+        kinds = {
+            "xhtml": ("application/xhtml+xml", "xhtml"), "escaped": ("text/html", "html"),
+            "text": ("text/plain", "text"), "base64": ("text/html", "html"),
+            "xhtml-nodiv": ("application/xhtml+xml", "xhtml"),
+        }
+        kind = kinds[mode][0 if atom03 else 1]
+        if mode in ("xhtml", "xhtml-nodiv"):
+            body = rnd.choice(_XHTML)
+            inner = div.format(body) if mode == "xhtml" else (
+                f'<p xmlns="http://www.w3.org/1999/xhtml">{body}</p>')
+            attrs = f' type="{kind}"' + (' mode="xml"' if atom03 else "")
+        elif mode == "base64":
+            inner = rnd.choice(_B64)
+            attrs = f' type="{kind}" mode="base64"'
+        else:
+            inner = rnd.choice(_ESCAPED)
+            attrs = f' type="{kind}"' + (' mode="escaped"' if atom03 and rnd.random() < 0.5 else "")
+        if rnd.random() < 0.2:
+            attrs = ""  # the default type
+            inner = rnd.choice(_ESCAPED)
+        return f"<{tag}{attrs}{base}>{inner}</{tag}>"
+
+    def link(rel: str = "alternate") -> str:
+        href = rnd.choice(["/entry/1", "rel/2", "http://z.org/3", "../up", "?q=1", "#frag"])
+        kind = rnd.choice(["", ' type="text/html"', ' type="html"', ' type="image/png"'])
+        if rel == "alternate" and "image" in kind:
+            kind = ""
+        return f'<link rel="{rel}"{kind} href="{href}"{rnd.choice(_BASES)}/>'
+
+    entries = []
+    for n in range(rnd.randint(1, 3)):
+        parts = [f"<title>Entry {n}</title>", link()]
+        if rnd.random() < 0.5:
+            parts.append(link("enclosure").replace('type="text/html"', 'type="image/jpeg"'))
+        ident = rnd.choice([f"tag:x.org,2004:{n}", f"/id/{n}", f"rel{n}", f"http://x.org/{n}"])
+        parts.append(f"<id{rnd.choice(_BASES)}>{ident}</id>")
+        if atom03:
+            parts += [
+                "<issued>2004-04-20T00:23:47Z</issued>",
+                "<modified>2004-04-20T11:56:34Z</modified>",
+                "<created>2004-04-19T07:45:00Z</created>",
+            ]
+            person = "<author><name>A</name><url>/a</url><email>a@x.org</email></author>"
+        else:
+            parts += [
+                "<published>2005-11-09T00:23:47Z</published>",
+                "<updated>2005-11-09T11:56:34Z</updated>",
+            ]
+            person = "<author><name>A</name><uri>/a</uri></author>"
+        parts += [person, "<contributor><name>C</name></contributor>"]
+        rnd.shuffle(parts)
+        # A summary after the content is left to feedparser: keep the usual order.
+        if rnd.random() < 0.7:
+            parts.append(content("summary"))
+        if rnd.random() < 0.8:
+            parts.append(content("content"))
+        entries.append(f"<entry{rnd.choice(_BASES)}>" + "".join(parts) + "</entry>")
+    head = [link(), content("copyright" if atom03 else "rights"),
+            content("tagline" if atom03 else "subtitle")]
+    if atom03:
+        head.append(content("info"))
+    rnd.shuffle(head)
+    ns = 'version="0.3" xmlns="http://purl.org/atom/ns#"' if atom03 else (
+        'xmlns="http://www.w3.org/2005/Atom"')
+    lang = rnd.choice(["", ' xml:lang="en"'])
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><feed {ns}{rnd.choice(_BASES)}{lang}>'
+        "<title>Sample</title>" + "".join(head) + "".join(entries) + "</feed>"
+    )
+
+
+@pytest.mark.parametrize("atom03", [True, False], ids=["atom03", "atom10-xml-base"])
+def test_fast_path_matches_feedparser_on_generated_atom_variants(atom03: bool) -> None:
+    parser = FeedParser()
+    fast_count = 0
+    for seed in range(300):
+        payload = _atom_variant(random.Random(seed), atom03).encode()  # noqa: S311
+        doc = make_doc(payload)
+        fast = parser.parse_fast(doc)
+        if fast is None:
+            continue
+        fast_count += 1
+        reference = parser.parse_feedparser(doc)
+        assert [a.model_dump() for a in fast] == [a.model_dump() for a in reference], payload
+    assert fast_count > 250  # these shapes must take the fast path

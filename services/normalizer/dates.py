@@ -157,6 +157,21 @@ def _weekday_name_starts(low: str) -> list[int]:
     return sorted(starts)
 
 
+# The first UTF-8 byte of every non-ASCII decimal digit (Arabic-Indic, Devanagari, fullwidth …);
+# a test derives them from all of Unicode.
+WIDE_DIGIT_LEADS = (b"\xd9", b"\xdb", b"\xdf", b"\xe0", b"\xe1", b"\xea", b"\xef", b"\xf0")
+
+
+def _may_hold_wide_digit(text: str) -> bool:
+    """False when text surely has no non-ASCII decimal digit.
+
+    Latin, German quotes and dashes never start with those bytes: eight memchr-speed searches
+    then spare a look at each non-ASCII character.
+    """
+    raw = text.encode("utf-8", "surrogatepass")
+    return any(lead in raw for lead in WIDE_DIGIT_LEADS)
+
+
 def digit_positions(text: str) -> list[int] | None:
     """Where `\\d` matches in text, ascending; None when text has too many non-ASCII characters.
 
@@ -174,6 +189,9 @@ def digit_positions(text: str) -> list[int] | None:
     if not text.isascii():
         if raw.count(b"?") > len(text) // 8:
             return None
+        if not _may_hold_wide_digit(text):
+            found.sort()
+            return found
         pos = raw.find(b"?")
         while pos != -1:
             if text[pos].isdecimal():

@@ -24,13 +24,14 @@ from shared.events import (
     PubStatus,
     Signal,
     Subject,
-    text_stats,
     unsafe_keys_within,
 )
 from shared.ids import article_id
-from shared.sanitize import clean_html, clean_text, safe_keys
+from shared.sanitize import clean_text, safe_keys
 
 from .base import EmptyDocument, HostileInput, ParseError, ParseInput
+from .cleaner import clean_html
+from .stats import text_stats
 
 _COMPACT_DT_RE = re.compile(
     r"^(\d{4})(\d{2})(\d{2})T?(\d{2})(\d{2})(\d{2})?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$"
@@ -188,6 +189,12 @@ def status_signals(status: PubStatus, *extra: Signal | None) -> tuple[Signal, ..
 
 def subject(qcode: str, name: str | None = None, *, relevance: float = 1.0) -> Subject | None:
     """A Subject from a qcode ('medtop:…', 'subj:…') or a bare 8-digit IPTC subject code."""
+    if (name is None and type(relevance) is float and relevance == 1.0 and len(qcode) == 8
+            and qcode.isascii() and qcode.isdigit()):
+        # A bare code (NewsML 1 sends only these): clean_text keeps eight digits as they are,
+        # so the pattern, scheme and relevance steps below are known in advance.
+        return Subject(qcode=f"subj:{qcode}", name=None, scheme="subj", origin="source",
+                       relevance=1.0)
     qcode = clean_text(qcode)
     if not qcode:
         return None
@@ -239,11 +246,19 @@ def neutralise_keys(extra: dict[str, Any]) -> dict[str, Any]:
 def date_candidates(texts: Iterable[str]) -> str:
     """The paragraphs that can mention a date, joined; order is kept, the rest is dropped."""
     items = list(texts)
-    lows = [text.lower() for text in items]
-    joined = _SEP.join(lows)
+    # One lower() over the joined text equals the joined lower-cased paragraphs: the only
+    # context-dependent mapping (final sigma) stops at _SEP, which is neither cased nor
+    # case-ignorable. lower() never shortens a text, so an unchanged total length means every
+    # paragraph kept its length; otherwise each is lower-cased alone to learn where it starts.
+    joined = _SEP.join(items).lower()
+    lengths = [len(text) for text in items]
+    if len(joined) != sum(lengths) + len(items) - 1:
+        lows = [text.lower() for text in items]
+        joined = _SEP.join(lows)
+        lengths = [len(low) for low in lows]
     starts = [0]
-    for low in lows:
-        starts.append(starts[-1] + len(low) + 1)
+    for length in lengths:
+        starts.append(starts[-1] + length + 1)
     hits: set[int] = set()
 
     def mark(pos: int) -> None:

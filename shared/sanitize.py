@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 import nh3
@@ -61,12 +62,27 @@ def clean_text(text: str) -> str:
     return " ".join(text.split())
 
 
+_HTML_RULES: dict[str, Any] = {
+    "tags": BODY_TAGS,
+    "attributes": BODY_ATTRIBUTES,
+    "url_schemes": {"http", "https", "mailto"},
+    "link_rel": "noopener noreferrer",
+}
+_local = threading.local()
+
+
 def clean_html(html: str) -> str:
-    """Body HTML with no script, no event attributes and only safe URL schemes."""
-    return nh3.clean(
-        html,
-        tags=BODY_TAGS,
-        attributes=BODY_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-    )
+    """Body HTML with no script, no event attributes and only safe URL schemes.
+
+    nh3.clean builds its sanitizer from the rules on every call, which costs as much as cleaning
+    a short body; one nh3.Cleaner per thread holds the same rules (a test compares both).
+    """
+    cleaner: nh3.Cleaner | None = getattr(_local, "cleaner", None)
+    if cleaner is None:
+        cleaner = _local.cleaner = nh3.Cleaner(**_HTML_RULES)
+    return cleaner.clean(html)
+
+
+def clean_html_per_call(html: str) -> str:
+    """clean_html through nh3.clean, building the sanitizer each time (the reference)."""
+    return nh3.clean(html, **_HTML_RULES)

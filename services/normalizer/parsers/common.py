@@ -27,10 +27,9 @@ from shared.events import (
     unsafe_keys_within,
 )
 from shared.ids import article_id
-from shared.sanitize import clean_text, safe_keys
+from shared.sanitize import clean_html, clean_text, safe_keys
 
 from .base import EmptyDocument, HostileInput, ParseError, ParseInput
-from .cleaner import clean_html
 from .stats import text_stats
 
 _COMPACT_DT_RE = re.compile(

@@ -104,12 +104,6 @@ def signature(doc: Doc, max_keyphrases: int = 8) -> Signature:
                      published=published_at(art), headline_key=headline_key(art.headline))
 
 
-def sketch_similarity(a: tuple[int, ...], b: tuple[int, ...], k: int = SKETCH) -> float:
-    if not a or not b:
-        return 0.0
-    return _sketch_overlap(a, _hash_set(a), b, k)
-
-
 def _sketch_overlap(a: tuple[int, ...], sa: frozenset[int], b: tuple[int, ...], k: int) -> float:
     """Shared hashes among the union's k smallest, over k; sketches hold distinct hashes."""
     inter = sa.intersection(b)
@@ -171,7 +165,7 @@ def _hash_set(hashes: tuple[int, ...]) -> frozenset[int]:
 
 
 class Signed(Protocol):
-    """What similarity() reads: a Signature, or a stored article's record."""
+    """What a comparison reads: a Signature, or a stored article's record."""
 
     @property
     def keys(self) -> tuple[str, ...]: ...
@@ -181,14 +175,10 @@ class Signed(Protocol):
     def published(self) -> datetime: ...
 
 
-def similarity(a: Signed, b: Signed, horizon_hours: float = 72.0) -> Similarity:
-    """Symmetric in a and b, so either replica computing it reaches the same decision."""
-    return Probe(a, horizon_hours).compare(b)
-
-
 class Probe:
-    """One signature's side of similarity(), derived once and compared with every candidate;
-    compare(b) returns exactly what similarity(sig, b) does."""
+    """One signature's side of the similarity, derived once and compared with every candidate.
+    The similarity is symmetric in the two articles, so either replica reaches the same
+    decision."""
 
     __slots__ = ("hashes", "horizon", "key_set", "mass", "published", "sketch", "weight")
 
@@ -201,17 +191,10 @@ class Probe:
         self.published = sig.published
         self.horizon = horizon_hours
 
-    def compare(self, b: Signed) -> Similarity:
-        return self._compare(b, -math.inf, -math.inf) or _never()
-
     def compare_above(self, b: Signed, min_score: float, min_text: float) -> Similarity | None:
-        """compare(b), or None if its score is below min_score and its text below min_text.
-
-        Most candidates share a key or two and no text: their score is bounded without the
-        time decay and the rounding, and the rest of the work is skipped."""
-        return self._compare(b, min_score, min_text)
-
-    def _compare(self, b: Signed, min_score: float, min_text: float) -> Similarity | None:
+        """The similarity to b, or None if its score is below min_score and its text below
+        min_text. Most candidates share a key or two and no text: their score is bounded
+        without the time decay and the rounding, and the rest of the work is skipped."""
         shared = sorted(self.key_set.intersection(b.keys))
         ma, mb = self.mass, _mass(b.keys)
         # Summed left to right from 0.0 in sorted order, as a plain loop would: float sums
@@ -235,7 +218,3 @@ class Probe:
         score = high * (0.7 + 0.3 * closeness)
         return Similarity(round(score, 4), round(ents, 4), round(text, 4), round(hours, 1),
                           tuple(shared))
-
-
-def _never() -> Similarity:
-    raise AssertionError("compare() has no floor, so it always returns a Similarity")

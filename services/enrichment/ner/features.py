@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from abc import ABC, abstractmethod
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -115,9 +116,9 @@ def context_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
     return tuple(out)
 
 
-class _FeaturizerBase(Generic[A]):
+class _FeaturizerBase(ABC, Generic[A]):
     """Sentence features for one model; its gazetteer travels with the model file. Subclasses
-    choose the atom a feature becomes (`_atoms`): the string itself, or a model's attribute id."""
+    choose the atom a feature becomes (`atoms`): the string itself, or a model's attribute id."""
 
     def __init__(self, gaz: Gazetteer | None = None) -> None:
         self.gaz: Gazetteer = gaz or {}
@@ -127,41 +128,43 @@ class _FeaturizerBase(Generic[A]):
         self._bos: tuple[A, ...] | None = None
         self._eos: tuple[A, ...] | None = None
 
-    def _atoms(self, feats: tuple[str, ...]) -> tuple[A, ...]:
-        raise NotImplementedError
+    @abstractmethod
+    def atoms(self, feats: tuple[str, ...]) -> tuple[A, ...]:
+        """The features as this featurizer's atoms (attributes a model has no weight for may
+        be dropped: they change no tag)."""
 
     def forget(self) -> None:
         """Empty the per-word memos (a caller that keeps its own per-word results)."""
         self._own.clear()
         self._ctx.clear()
 
-    def _own_of(self, word: str) -> tuple[A, ...]:
+    def own_of(self, word: str) -> tuple[A, ...]:
         f = self._own.get(word)
         if f is None:
             if len(self._own) >= _CACHE_MAX:
                 self._own.clear()  # bounded: start over rather than grow without limit
-            f = self._own[word] = self._atoms(("b", *word_features(word, self.gaz)))
+            f = self._own[word] = self.atoms(("b", *word_features(word, self.gaz)))
         return f
 
-    def _ctx_of(self, word: str) -> tuple[tuple[A, ...], tuple[A, ...], tuple[A, ...],
+    def ctx_of(self, word: str) -> tuple[tuple[A, ...], tuple[A, ...], tuple[A, ...],
                                           tuple[A, ...]]:
         c = self._ctx.get(word)
         if c is None:
             if len(self._ctx) >= _CACHE_MAX:
                 self._ctx.clear()
             ctx = context_features(word, self.gaz)
-            c = self._ctx[word] = (self._atoms(tuple("-1" + x for x in ctx)),
-                                   self._atoms(tuple("+1" + x for x in ctx)),
-                                   self._atoms(("-2" + ctx[0],)), self._atoms(("+2" + ctx[0],)))
+            c = self._ctx[word] = (self.atoms(tuple("-1" + x for x in ctx)),
+                                   self.atoms(tuple("+1" + x for x in ctx)),
+                                   self.atoms(("-2" + ctx[0],)), self.atoms(("+2" + ctx[0],)))
         return c
 
     def sent(self, words: list[str]) -> list[tuple[A, ...]]:
         """Features for each token of one sentence: own word plus a +-2 window."""
         n = len(words)
-        own = [self._own_of(w) for w in words]
-        ctx = [self._ctx_of(w) for w in words]
+        own = [self.own_of(w) for w in words]
+        ctx = [self.ctx_of(w) for w in words]
         if self._bos is None or self._eos is None:
-            self._bos, self._eos = self._atoms(("BOS",)), self._atoms(("EOS",))
+            self._bos, self._eos = self.atoms(("BOS",)), self.atoms(("EOS",))
         bos, eos = self._bos, self._eos
         out: list[tuple[A, ...]] = []
         for i in range(n):
@@ -192,7 +195,7 @@ class Featurizer(_FeaturizerBase[str]):
         # Attributes the model weighs; None keeps every feature (training).
         self.known = known
 
-    def _atoms(self, feats: tuple[str, ...]) -> tuple[str, ...]:
+    def atoms(self, feats: tuple[str, ...]) -> tuple[str, ...]:
         known = self.known
         return feats if known is None else tuple(x for x in feats if x in known)
 
@@ -205,7 +208,7 @@ class IdFeaturizer(_FeaturizerBase[int]):
         super().__init__(gaz)
         self.ids = ids
 
-    def _atoms(self, feats: tuple[str, ...]) -> tuple[int, ...]:
+    def atoms(self, feats: tuple[str, ...]) -> tuple[int, ...]:
         get = self.ids.get
         return tuple(j for x in feats if (j := get(x)) is not None)
 

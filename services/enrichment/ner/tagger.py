@@ -58,8 +58,11 @@ class CrfTagger:
         self.path = path
         self._local = threading.local()
         gaz = load_gazetteer(gazetteer_path(path))
-        self.featurizer = Featurizer(gaz, known=model_attributes(self._tagger()))
         self.crf = LinearCrf(self._tagger(), gaz)
+        # The string featurizer (reference tagging) keeps only attributes the model weighs, as
+        # the decoder does; crfsuite ignores the others. Read from the decoder's table, since
+        # parsing the model's info() once costs a good part of a second.
+        self.featurizer = Featurizer(gaz, known=frozenset(self.crf.featurizer.ids))
         self._lock = threading.Lock()
 
     def _tagger(self) -> pycrfsuite.Tagger:
@@ -88,12 +91,6 @@ class CrfTagger:
         for sent, sent_tags in zip(sents, tags, strict=True):
             out += _assemble(text, sent, sent_tags)
         return out
-
-
-def model_attributes(tagger: pycrfsuite.Tagger) -> frozenset[str]:
-    """Attributes with a state weight in the model; any other attribute is ignored by crfsuite,
-    so the featurizer can drop it before tagging without changing a tag."""
-    return frozenset(attr for attr, _ in tagger.info().state_features)
 
 
 def _assemble(text: str, sent: Sentence, tags: list[str]) -> list[Span]:

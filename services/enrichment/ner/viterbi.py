@@ -42,8 +42,8 @@ class LinearCrf:
         for a, label_i, weight in rows:
             self.weights[a, label_i] = weight
         self.featurizer = IdFeaturizer(gaz, attrs)
-        self.bos = self._sum(self.featurizer._atoms(("BOS",)))
-        self.eos = self._sum(self.featurizer._atoms(("EOS",)))
+        self.bos = self._sum(self.featurizer.atoms(("BOS",)))
+        self.eos = self._sum(self.featurizer.atoms(("EOS",)))
         self._reset()
 
     def _reset(self) -> None:
@@ -63,8 +63,8 @@ class LinearCrf:
         if i >= len(self._table):
             self._table = np.concatenate([self._table, np.zeros_like(self._table)])
         f = self.featurizer
-        left1, right1, left2, right2 = f._ctx_of(word)
-        groups = (f._own_of(word), left1, left2, right1, right2)
+        left1, right1, left2, right2 = f.ctx_of(word)
+        groups = (f.own_of(word), left1, left2, right1, right2)
         # One gather and one segmented sum for all five roles: a new word type costs a few
         # numpy calls, not one per role.
         flat = [j for ids in groups for j in ids]

@@ -24,13 +24,13 @@ from shared.events import (
     PubStatus,
     Signal,
     Subject,
+    text_stats,
     unsafe_keys_within,
 )
 from shared.ids import article_id
 from shared.sanitize import clean_html, clean_text, safe_keys
 
 from .base import EmptyDocument, HostileInput, ParseError, ParseInput
-from .stats import text_stats
 
 _COMPACT_DT_RE = re.compile(
     r"^(\d{4})(\d{2})(\d{2})T?(\d{2})(\d{2})(\d{2})?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$"

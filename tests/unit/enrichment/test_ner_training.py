@@ -55,8 +55,6 @@ def test_scoring_counts_exact_spans_per_type() -> None:
 
 def test_germeval_halves_cover_dev_without_overlap() -> None:
     path = shared_ner_dir() / "germeval2014" / "NER-de-dev.tsv"
-    if not path.exists():
-        pytest.skip("shared NER data not present")
     a, b = germeval_split(path)
     assert abs(len(a) - len(b)) <= 1
     assert len(a) + len(b) > 2000

@@ -6,8 +6,9 @@ import codecs
 import contextlib
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import ClassVar
 
 from shared.events import CanonicalArticle
@@ -48,14 +49,17 @@ class ParseInput:
     url: str | None = None
     raw_id: str | None = None
     trace_id: str | None = None
+    # Sniffing asks every parser's can_parse() in turn, each for a head of its own size: each
+    # size is decoded once per document.
+    _heads: dict[int, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    @property
+    @cached_property
     def media_type(self) -> str:
         return (self.content_type or "").split(";", 1)[0].strip().lower()
 
-    @property
+    @cached_property
     def charset(self) -> str | None:
-        match = re.search(r"charset=\"?([\w.:-]+)", self.content_type or "", re.IGNORECASE)
+        match = _CHARSET_RE.search(self.content_type or "")
         return match.group(1) if match else None
 
     def text(self) -> str:
@@ -63,7 +67,14 @@ class ParseInput:
         return decode_text(self.payload, self.charset)
 
     def head(self, size: int = 2048) -> str:
-        return decode_text(self.payload[:size], self.charset).lstrip("\ufeff \t\r\n")
+        head = self._heads.get(size)
+        if head is None:
+            head = decode_text(self.payload[:size], self.charset).lstrip("\ufeff \t\r\n")
+            self._heads[size] = head
+        return head
+
+
+_CHARSET_RE = re.compile(r"charset=\"?([\w.:-]+)", re.IGNORECASE)
 
 
 def decode_text(payload: bytes, declared: str | None = None) -> str:

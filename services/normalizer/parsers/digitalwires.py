@@ -35,11 +35,13 @@ _CONSUMED = {
 }
 
 
-# Opening tags (ones whose text nh3 keeps) and then a letter or digit: clean_text of such HTML
-# cannot be empty. Attributes are separated by space, tab or newline only, never by a control
-# character clean_text deletes (that could merge an attribute name into the tag name).
+# Opening and closing tags (of elements whose text nh3 keeps; dpa opens with empty paragraphs
+# and divs, and tables) and then a letter or digit: clean_text of such HTML cannot be empty.
+# Attributes are separated by space, tab or newline only, never by a control character
+# clean_text deletes (that could merge an attribute name into the tag name).
+_LEAD_TAGS = r"(?:section|div|p|span|strong|em|b|i|table|tbody|tr|td)"
 _VISIBLE_LEAD = re.compile(
-    r'(?:<(?:section|div|p|span|strong|em|b|i)(?:[ \t\n]+[a-z-]+="[^"<>]*")*[ \t\n]*>)*[^\W_]'
+    rf'(?:<{_LEAD_TAGS}(?:[ \t\n]+[a-z-]+="[^"<>]*")*[ \t\n]*>|</{_LEAD_TAGS}>)*[^\W_]'
 )
 
 

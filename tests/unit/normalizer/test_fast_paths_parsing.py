@@ -129,7 +129,8 @@ HTML_TOKENS = st.sampled_from([
     '<section class="main">', "<p>", "</p>", "<div>", "</div>", '<span class="\x01x">', "<b\n>",
     '<strong\tid="x" >', '<p\x1cstyle="">', "<script>", "</script>", "<style>", "<template>",
     "<textarea>", "<!--", "-->", "<h2>", "</h2>", "<li>", "<ul>", "<tr>", "<td>", "</td>",
-    "<section>", "<figure>", "<br>", "<p/>", "A", "\u00e4", "1", "_", " ", "\n", "\x00", "\x1c",
+    "<section>", "<figure>", "<br>", "<table>", "<tbody>", "</tr>", '<td colspan="4">', "<p/>",
+    "A", "\u00e4", "1", "_", " ", "\n", "\x00", "\x1c",
     "&amp;", "&nbsp;", "<", ">", '"', "x y", "\u03a9", "\u0663", "<html>", "<body>",
 ])
 HTML = st.lists(HTML_TOKENS, max_size=14).map("".join)

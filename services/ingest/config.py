@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.settings import CommonSettings
+
+
+class FeedSource(BaseModel):
+    """One polled feed: where it is and which source its articles are credited to."""
+
+    url: str
+    source: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+    # Overrides the poll interval for this feed; a wire feed may want minutes, a blog hours.
+    interval_seconds: float | None = Field(default=None, ge=1)
+    # Overrides the server's Content-Type, for servers that send XML as text/plain or worse.
+    content_type: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, url: str) -> str:
+        # file:, ftp: and friends would let a setting read the local disk.
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("feed url must be http:// or https://")
+        return url
 
 
 class IngestSettings(BaseSettings):
@@ -17,3 +36,7 @@ class IngestSettings(BaseSettings):
     max_payload_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     # Optional shared token for POST /v1/articles (header Authorization: Bearer <token>).
     api_token: SecretStr | None = None
+    # Feeds to poll, as JSON: [{"url": "https://…/rss", "source": "example"}].
+    feeds: list[FeedSource] = Field(default_factory=list)
+    feed_interval_seconds: float = Field(default=300, ge=1)
+    feed_timeout_seconds: float = Field(default=20, gt=0)

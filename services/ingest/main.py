@@ -1,7 +1,11 @@
-"""Composition root of ingest: settings, broker, HTTP push endpoint, ASGI app."""
+"""Composition root of ingest: settings, broker, HTTP push endpoint, feed poller, ASGI app."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
+import httpx
 from faststream.asgi import AsgiFastStream
 from faststream.kafka import KafkaBroker
 
@@ -11,6 +15,7 @@ from shared.metrics import ServiceMetrics
 from shared.runtime import RAW_TOPIC_CONFIG, broker_check, ensure_topics, make_broker, ops_routes
 
 from .config import IngestSettings
+from .feeds import FeedPoller
 from .http import articles_endpoint
 
 SERVICE = "ingest"
@@ -31,6 +36,26 @@ def build_app(settings: IngestSettings | None = None) -> tuple[AsgiFastStream, K
                             settings.common.topic_partitions,
                             {topics.RAW: RAW_TOPIC_CONFIG})
 
+    client = httpx.AsyncClient(timeout=settings.feed_timeout_seconds, follow_redirects=True)
+    poller = FeedPoller(broker, settings.feeds, max_bytes=settings.max_payload_bytes,
+                        client=client, metrics=metrics)
+    stop = asyncio.Event()
+    tasks: list[asyncio.Task[None]] = []
+
+    async def start_polling() -> None:
+        # After startup: the broker is connected, so the first poll can publish at once.
+        if settings.feeds:
+            tasks.append(asyncio.create_task(poller.run(settings.feed_interval_seconds, stop)))
+
+    async def stop_polling() -> None:
+        stop.set()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(task, timeout=settings.feed_timeout_seconds + 5)
+        await client.aclose()
+
     routes = [("/v1/articles", articles_endpoint(broker, settings, metrics)),
               *ops_routes(SERVICE, metrics, {"kafka": broker_check(broker)})]
-    return AsgiFastStream(broker, asgi_routes=routes, on_startup=[create_topics]), broker
+    app = AsgiFastStream(broker, asgi_routes=routes, on_startup=[create_topics],
+                         after_startup=[start_polling], on_shutdown=[stop_polling])
+    return app, broker

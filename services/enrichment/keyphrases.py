@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
 from functools import lru_cache
-from itertools import pairwise
+from itertools import pairwise, repeat
 
 from shared.events import Keyphrase
 
@@ -45,8 +44,18 @@ def phrase_key(text: str) -> str:
     return " ".join(words)
 
 
+class _PhraseKeys(dict[str, str]):
+    """phrase -> phrase_key(phrase), filled on first sight."""
+
+    def __missing__(self, phrase: str) -> str:
+        # Not through the lru_cache: this table is the memo here, and a cache insert per new
+        # phrase would cost more than it saves.
+        key = self[phrase] = phrase_key.__wrapped__(phrase)
+        return key
+
+
 # What a token is to the run builder: a break, a lower-case or a capitalised content word.
-_BREAKS, _LOWER, _UPPER = 0, 1, 2
+_BREAKS, _LOWER, _UPPER, _NEW = 0, 1, 2, 3
 _MEMO_SIZE = 100_000
 _RUN_RE = re.compile(b"[\x01\x02]+")
 
@@ -60,6 +69,9 @@ class KeyphraseEnricher:
         self.top_k, self.max_words = top_k, max_words
         # Per (language, token) memo, bounded: the same words come back article after article.
         self._kinds: dict[str, dict[str, int]] = {}
+        # Phrase -> key memo, bounded the same way: most of an article's phrases were seen
+        # before, and a dict read from C is cheaper than an lru_cache call.
+        self._keys = _PhraseKeys()
 
     def _kind_table(self, lang: str) -> dict[str, int]:
         table = self._kinds.get(lang)
@@ -67,26 +79,29 @@ class KeyphraseEnricher:
             table = self._kinds[lang] = {}
         return table
 
-    def candidates(self, text: str, lang: str) -> list[list[str]]:
-        """Runs of content words between punctuation, stopwords, numbers and short tokens."""
+    def candidates(self, text: str, lang: str, kinds: dict[str, int]) -> list[list[str]]:
+        """Runs of content words between punctuation, stopwords, numbers and short tokens;
+        kinds is the language's token table, filled here with the text's new tokens."""
         toks = tokens(text)
-        kinds = self._kind_table(lang)
-        new = set(toks).difference(kinds)
-        if new:
+        # One byte per token: the runs are the spans of non-zero bytes. Tokens not yet in the
+        # table read as _NEW; most texts have none, and then no token set is built.
+        marks = bytes(map(kinds.get, toks, repeat(_NEW)))
+        if _NEW in marks:
             stop = for_lang(lang)
-            for tok in new:
+            for tok in set(toks).difference(kinds):
                 if tok in _BREAK or tok.lower() in stop or tok.isdigit() or len(tok) < 3:
                     kinds[tok] = _BREAKS
                 else:
                     kinds[tok] = _UPPER if tok[:1].isupper() else _LOWER
-        # One byte per token: the runs are the spans of non-zero bytes.
-        marks = bytes(map(kinds.__getitem__, toks))
+            marks = bytes(map(kinds.__getitem__, toks))
         return [toks[m.start():m.end()] for m in _RUN_RE.finditer(marks)]
 
     def extract(self, doc: Doc) -> list[Keyphrase]:
         art, lang = doc.article, doc.lang
         blocks = [(art.headline, 3.0), (art.kicker or "", 3.0), (art.teaser or "", 1.5),
                   (" ".join(art.key_points), 1.2), (art.body_text, 1.0)]
+        # One table for the whole article: were it reset between blocks, the words of the
+        # earlier ones would be missing from it below.
         kinds = self._kind_table(lang)
         german = lang == "de"
         # Evidence per surface phrase first; phrases that share a key are merged afterwards.
@@ -96,7 +111,7 @@ class KeyphraseEnricher:
         for text, weight in blocks:
             if not text:
                 continue
-            for run in self.candidates(text, lang):
+            for run in self.candidates(text, lang, kinds):
                 position += 1
                 early = weight * (1.0 + 1.0 / math.sqrt(position))
                 # German phrases must end in a noun (capitalised); elsewhere a lone word must
@@ -118,13 +133,18 @@ class KeyphraseEnricher:
                     if not german or kinds[c] == _UPPER:
                         phrase = f"{a} {b} {c}"
                         acc[phrase] = get(phrase, 0.0) + gain
-        score: dict[str, float] = defaultdict(float)
+        if len(self._keys) >= _MEMO_SIZE:
+            self._keys = _PhraseKeys()
+        score: dict[str, float] = {}
         surface: dict[str, str] = {}
-        for phrase, gain in acc.items():
-            key = phrase_key(phrase)
-            score[key] += gain
-            if key not in surface or len(phrase) < len(surface[key]):
-                surface[key] = phrase
+        keys = map(self._keys.__getitem__, acc)
+        for phrase, key, gain in zip(acc, keys, acc.values(), strict=True):
+            if key in score:
+                score[key] += gain
+                if len(phrase) < len(surface[key]):
+                    surface[key] = phrase
+            else:
+                score[key], surface[key] = gain, phrase
         # A phrase seen once in the body is noise unless the headline carries it.
         ranked = sorted(((s, k) for k, s in score.items() if s >= 2.5), key=lambda x: (-x[0], x[1]))
         out: list[Keyphrase] = []

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from itertools import accumulate
 from typing import NamedTuple
 
 # Words keep inner hyphens/apostrophes/dots ("Putin-Witkoff-Treffen", "O'Neill", "U.S."),
 # so German compounds stay one token as in GermEval.
 _TOKEN_RE = re.compile(r"(?:\w\.){2,}(?=\W|$)|\w+(?:[-'\u2019&]\w+)*|[^\w\s]")
+_SPLIT_RE = re.compile(f"({_TOKEN_RE.pattern})")
 _ABBREV = frozenset({"dr", "st", "nr", "bzw", "ca", "vgl", "z", "b", "u", "mr", "mrs", "ms",
                      "prof", "jr", "sen", "gen", "gov", "etc", "inc", "corp", "co", "ltd"})
 
 _ENDS = frozenset(".?!")
+_BREAKS_RE = re.compile(r"\n+")
 
 
 class Token(NamedTuple):
@@ -52,24 +56,25 @@ def _ends_sentence(words: list[str], i: int) -> bool:
 
 def sentences(text: str, max_len: int = 80) -> list[Sentence]:
     """Split on sentence punctuation and hard line breaks; cap length to bound CRF cost.
-    Words come from findall and offsets from str.find: match objects per token cost more
-    than the rest of tagging. Only blanks separate tokens, so find() lands on each one."""
+    One split of the text gives the tokens and what lies between them, so offsets are
+    running sums of their lengths, all in C: match objects or a find() per token cost more
+    than the rest of tagging. No token spans a line break, so paragraphs are cuts of the
+    one word list."""
+    parts = _SPLIT_RE.split(text)  # between, token, between, ..., token, between
+    words = parts[1::2]
+    starts = list(accumulate(map(len, parts)))[:-1:2]
     out: list[Sentence] = []
-    find = text.find
-    for start, end in _paragraph_spans(text):
-        words = _TOKEN_RE.findall(text, start, end)
-        starts: list[int] = []
-        pos = start
-        for w in words:
-            pos = find(w, pos)
-            starts.append(pos)
-            pos += len(w)
+    lo = 0
+    for hi in [*(bisect_left(starts, m.start()) for m in _BREAKS_RE.finditer(text)),
+               len(words)]:
+        para, para_starts = words[lo:hi], starts[lo:hi]
         cut = 0
-        for i in [i for i, w in enumerate(words) if w in _ENDS]:
-            if _ends_sentence(words, i):
-                out += _capped(Sentence(words[cut:i + 1], starts[cut:i + 1]), max_len)
+        for i in [i for i, w in enumerate(para) if w in _ENDS]:
+            if _ends_sentence(para, i):
+                out += _capped(Sentence(para[cut:i + 1], para_starts[cut:i + 1]), max_len)
                 cut = i + 1
-        out += _capped(Sentence(words[cut:], starts[cut:]), max_len)
+        out += _capped(Sentence(para[cut:], para_starts[cut:]), max_len)
+        lo = hi
     return out
 
 
@@ -79,15 +84,3 @@ def _capped(sent: Sentence, max_len: int) -> list[Sentence]:
         return [sent] if words else []
     return [Sentence(words[a:a + max_len], starts[a:a + max_len])
             for a in range(0, len(words), max_len)]
-_BREAKS_RE = re.compile(r"\n+")
-
-
-def _paragraph_spans(text: str) -> list[tuple[int, int]]:
-    spans, start = [], 0
-    for m in _BREAKS_RE.finditer(text):
-        if m.start() > start:
-            spans.append((start, m.start()))
-        start = m.end()
-    if start < len(text):
-        spans.append((start, len(text)))
-    return spans

@@ -10,6 +10,8 @@ but needs every feature string converted per token, which cost more than the dec
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 import numpy.typing as npt
 import pycrfsuite
@@ -20,6 +22,7 @@ _ROLES = 5  # own, left 1, left 2, right 1, right 2
 _CACHE_MAX = 200_000
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
+BoolArray = npt.NDArray[np.bool_]
 
 
 class LinearCrf:
@@ -54,67 +57,72 @@ class LinearCrf:
     def _sum(self, ids: tuple[int, ...]) -> FloatArray:
         return self.weights[list(ids)].sum(axis=0) if ids else np.zeros(len(self.labels))
 
-    def _row(self, word: str) -> int:
-        """The table row of a word type, summed on first sight."""
-        i = self._index.get(word)
-        if i is not None:
-            return i
-        i = len(self._index) + 1
-        if i >= len(self._table):
-            self._table = np.concatenate([self._table, np.zeros_like(self._table)])
+    def _add(self, words: list[str]) -> None:
+        """Table rows for new word types (distinct, not yet indexed). One gather and one
+        segmented sum for every role of every new word of a batch: each numpy call costs
+        more than featurizing a word, so they are not made per word or per role."""
         f = self.featurizer
-        left1, right1, left2, right2 = f.ctx_of(word)
-        groups = (f.own_of(word), left1, left2, right1, right2)
-        # One gather and one segmented sum for all five roles: a new word type costs a few
-        # numpy calls, not one per role.
-        flat = [j for ids in groups for j in ids]
+        flat: list[int] = []
         starts: list[int] = []
-        roles: list[int] = []
-        pos = 0
-        for role, ids in enumerate(groups):
-            if ids:
-                starts.append(pos)
-                roles.append(role)
-            pos += len(ids)
-        self._table[i] = 0.0
+        cells: list[tuple[int, int]] = []  # (row, role) of each segment
+        first = len(self._index) + 1
+        for i, word in enumerate(words, first):
+            self._index[word] = i
+            left1, right1, left2, right2 = f.ctx_of(word)
+            for role, ids in enumerate((f.own_of(word), left1, left2, right1, right2)):
+                if ids:
+                    starts.append(len(flat))
+                    cells.append((i, role))
+                    flat += ids
+        while first + len(words) > len(self._table):
+            self._table = np.concatenate([self._table, np.zeros_like(self._table)])
         if flat:
-            self._table[i, roles] = np.add.reduceat(self.weights[flat], starts, axis=0)
-        self._index[word] = i
-        return i
+            # Rows start as zeros (the table only grows; _reset makes a new one), so a role
+            # without features stays the zero vector.
+            rows, roles = zip(*cells, strict=True)
+            self._table[list(rows), list(roles)] = np.add.reduceat(self.weights[flat], starts,
+                                                                   axis=0)
 
-    def emissions(self, sentences: list[list[str]]) -> tuple[FloatArray, IntArray, IntArray]:
-        """State scores of every token of the batch, flat ([token, label]), with each token's
-        position in its sentence and its sentence's length."""
+    def emissions(self, sentences: list[list[str]]) -> tuple[FloatArray, IntArray, BoolArray]:
+        """State scores of the batch, padded to the longest sentence ([position, label,
+        sentence]), with each sentence's length and where its tokens are ([sentence,
+        position]). Padding scores are never read for a sentence's own positions."""
         if len(self._index) >= _CACHE_MAX:
             self._reset()  # bounded; only here, so no row of this batch goes stale
-        get, row = self._index.get, self._row
-        rows = np.array([get(w) or row(w) for s in sentences for w in s], dtype=np.intp)
+        words = list(chain.from_iterable(sentences))
+        # Known word types are one C-level dict lookup each; only new ones go to _add.
+        rows = list(map(self._index.get, words))
+        if None in rows:
+            self._add(list(dict.fromkeys(w for w, r in zip(words, rows, strict=True)
+                                         if r is None)))
+            rows = list(map(self._index.get, words))
         # The table holds what the featurizer's per-word memos would: drop them, not keep
         # every word type twice.
         self.featurizer.forget()
-        lens = np.array([len(s) for s in sentences], dtype=np.intp)
-        starts = np.cumsum(lens) - lens
-        pos = np.arange(len(rows)) - np.repeat(starts, lens)
-        size = np.repeat(lens, lens)
-        # Neighbours are shifts of the flat row list; row 0 (zeros) past a sentence's ends.
-        pad = np.zeros(2, dtype=np.intp)
-        wide = np.concatenate([pad, rows, pad])
+        lens = np.fromiter(map(len, sentences), dtype=np.intp, count=len(sentences))
+        n_sent, n_tok = len(lens), len(rows)
+        # Sentences laid end to end with two zero rows (the zero vector) before, between and
+        # after them: a neighbour past a sentence's ends gathers zeros, as crfsuite adds
+        # nothing there, and each role is one gather over the tokens alone.
+        at = np.arange(2, n_tok + 2) + 2 * np.repeat(np.arange(n_sent), lens)
+        seq = np.zeros(n_tok + 2 * n_sent + 2, dtype=np.intp)
+        seq[at] = np.fromiter(rows, dtype=np.intp, count=n_tok)  # no None left
         table = self._table
-        emit = (table[rows, 0]
-                + table[np.where(pos >= 1, wide[1:-3], 0), 1]
-                + table[np.where(pos >= 2, wide[:-4], 0), 2]
-                + table[np.where(pos < size - 1, wide[3:-1], 0), 3]
-                + table[np.where(pos < size - 2, wide[4:], 0), 4])
-        emit[pos == 0] += self.bos
-        emit[pos == size - 1] += self.eos
-        return emit, pos, size
+        flat = (table[seq[at], 0] + table[seq[at - 1], 1] + table[seq[at - 2], 2]
+                + table[seq[at + 1], 3] + table[seq[at + 2], 4])
+        mask = np.arange(int(lens.max())) < lens[:, None]
+        emit = np.zeros((mask.shape[1], n_sent, len(self.labels)))
+        emit.transpose(1, 0, 2)[mask] = flat
+        emit[0] += self.bos
+        emit[lens - 1, np.arange(n_sent)] += self.eos
+        return np.ascontiguousarray(emit.transpose(0, 2, 1)), lens, mask
 
     def tag(self, sentences: list[list[str]]) -> list[list[str]]:
         """Best label sequence of each sentence."""
         if not any(sentences):
             return [[] for _ in sentences]
-        emit, pos, size = self.emissions(sentences)
-        best = self._decode(emit, pos, size)
+        scores, lens, mask = self.emissions(sentences)
+        best = _viterbi(scores, lens, self.trans)[mask]
         names = self.labels
         flat = [names[j] for j in best.tolist()]
         out: list[list[str]] = []
@@ -124,38 +132,39 @@ class LinearCrf:
             at += len(s)
         return out
 
-    def _decode(self, emit: FloatArray, pos: IntArray, size: IntArray) -> IntArray:
-        """Viterbi of all sentences at once, padded to the longest."""
-        first = pos == 0
-        sent = np.cumsum(first) - 1
-        lens = size[first]
-        batch = np.zeros((len(lens), int(lens.max()), emit.shape[1]))
-        batch[sent, pos] = emit
-        best: IntArray = _viterbi(batch, lens, self.trans)[sent, pos]
-        return best
 
-
-def _viterbi(emit: FloatArray, lens: IntArray, trans: FloatArray) -> IntArray:
-    """Batched Viterbi. The forward pass keeps only the best scores; a back pointer is
+def _viterbi(scores: FloatArray, lens: IntArray, trans: FloatArray) -> IntArray:
+    """Batched Viterbi over [position, label, sentence] scores; the best labels by
+    [sentence, position]. The forward pass keeps only the best scores; a back pointer is
     recomputed on the way back for the one label the path takes, which is the same argmax
     over the same sums. Past a sentence's end its scores run on unused.
 
     Arrays are label-major ([label, sentence]): the max over the previous label is then an
     elementwise maximum of contiguous rows, about three times faster than reducing a short
-    last axis."""
-    n_sent, width, n_lab = emit.shape
+    last axis. The loops call ufuncs with out= buffers: at a few dozen sentences, numpy's
+    per-call cost is most of the work."""
+    width, n_lab, n_sent = scores.shape
     cols = np.arange(n_sent)
-    scores = np.ascontiguousarray(emit.transpose(1, 2, 0))  # [position, label, sentence]
-    deltas = np.empty((width, n_lab, n_sent))
-    delta = deltas[0] = scores[0]
+    deltas = scores.copy()  # position t then becomes its best scores in place
+    cand = np.empty((n_lab, n_lab, n_sent))
     step = trans[:, :, None]  # [from, to, 1]
+    add, best_of = np.add, np.maximum.reduce
     for t in range(1, width):
-        delta = deltas[t] = (delta[:, None, :] + step).max(axis=0) + scores[t]
+        add(deltas[t - 1][:, None, :], step, out=cand)
+        cur_t = deltas[t]
+        cur_t += best_of(cand, axis=0)
     cur = deltas[lens - 1, :, cols].argmax(axis=1)
-    path = np.empty((n_sent, width), dtype=np.intp)
+    alive = np.arange(width)[:, None] < lens
+    # The way back reads [sentence, from] rows: the argmax then runs along a contiguous last
+    # axis, and the transition rows into each sentence's label are one take().
+    back = deltas.transpose(0, 2, 1).copy()
+    into = trans.T.copy()  # [to, from]
+    path = np.empty((width, n_sent), dtype=np.intp)
+    buf = np.empty((n_sent, n_lab))
+    copyto, take = np.copyto, into.take
     for t in range(width - 1, 0, -1):
-        path[:, t] = cur
-        prev = (deltas[t - 1] + trans[:, cur]).argmax(axis=0)
-        cur = np.where(t < lens, prev, cur)
-    path[:, 0] = cur
-    return path
+        path[t] = cur
+        add(back[t - 1], take(cur, axis=0), out=buf)
+        copyto(cur, buf.argmax(axis=1), where=alive[t])
+    path[0] = cur
+    return path.T

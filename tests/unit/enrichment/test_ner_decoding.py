@@ -36,7 +36,10 @@ def test_linear_crf_handles_single_words_and_an_empty_batch(model_dir: Path) -> 
     tagger = TaggerSet(model_dir).for_lang("de")
     assert tagger.tag_sentences([]) == []
     one = [["Merkel"], ["sagte", "in", "Berlin", "etwas", "."]]
-    assert tagger.tag_sentences(one) == [tagger.reference_tags(w) for w in one]
+    tags = tagger.tag_sentences(one)
+    assert tags == [tagger.reference_tags(w) for w in one]
+    # An empty sentence inside a batch is padding only: it changes no other sentence's tags.
+    assert tagger.tag_sentences([one[0], [], one[1]]) == [tags[0], [], tags[1]]
 
 
 @settings(max_examples=300, deadline=None)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from array import array
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime
-from itertools import chain, groupby, islice
-from operator import attrgetter, itemgetter
+from functools import partial
+from itertools import pairwise
+from operator import attrgetter
 from typing import Protocol
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class StoryStore(Protocol):
 
 
 POSTINGS_MAX = 500
+_new_slots = partial(array, "q")  # a key's postings as article slots, 8 bytes each
 
 
 class MemoryStoryStore:
@@ -63,6 +68,11 @@ class MemoryStoryStore:
         # Inverted index key -> ids in insertion order, so candidate lookup does not scan the
         # whole store and can read a busy key's newest postings only.
         self.by_key: dict[str, dict[str, None]] = {}
+        # The same postings as article slots, so candidates() counts shared keys with one
+        # bincount instead of a dict update per posting (a busy key has hundreds).
+        self._slots: defaultdict[str, array[int]] = defaultdict(_new_slots)
+        self._slot_of: dict[str, int] = {}
+        self._id_at: list[str] = []
         self._by_headline: dict[str, set[str]] = {}  # headline key -> article ids
         self._pending: dict[str, set[str]] = {}  # headline key -> sources with it unresolved
         self._by_source: dict[str, dict[str, None]] = {}  # source id -> its link keys, in order
@@ -78,26 +88,40 @@ class MemoryStoryStore:
             _discard(self._by_headline, cur.headline_key, rec.id)
         self.articles[rec.id] = rec
         self._by_headline.setdefault(rec.headline_key, set()).add(rec.id)
+        slot = self._slot_of.get(rec.id)
+        if slot is None:
+            slot = self._slot_of[rec.id] = len(self._id_at)
+            self._id_at.append(rec.id)
         for key in rec.keys:
-            self.by_key.setdefault(key, {})[rec.id] = None
+            ids = self.by_key.setdefault(key, {})
+            if rec.id not in ids:
+                ids[rec.id] = None
+                self._slots[key].append(slot)
         return True
 
     async def candidates(self, keys: tuple[str, ...], since: datetime, until: datetime,
                          limit: int, exclude: str) -> list[StoredArticle]:
-        by_key = self.by_key
         # A key every story mentions ("usa") would make each article count thousands of
         # postings; its newest POSTINGS_MAX carry the candidates that matter.
-        shared = Counter(chain.from_iterable(
-            islice(reversed(ids), POSTINGS_MAX) for k in set(keys) if (ids := by_key.get(k))))
-        shared.pop(exclude, None)
-        # Most shared keys first, then earliest node: rank by count (a stable C sort), and
-        # look up and window-filter only the count groups that can still make the limit.
-        articles = self.articles
+        posted = [slots[-POSTINGS_MAX:] if len(slots) > POSTINGS_MAX else slots
+                  for k in set(keys) if (slots := self._slots.get(k))]
+        if not posted:
+            return []
+        counts = np.bincount(np.frombuffer(b"".join(posted), dtype=np.int64))
+        own = self._slot_of.get(exclude)
+        if own is not None and own < len(counts):
+            counts[own] = 0
+        # Most shared keys first, then earliest node: rank by count, and look up and
+        # window-filter only the count groups that can still make the limit.
+        found = np.flatnonzero(counts)
+        found = found[np.argsort(-counts[found], kind="stable")]
+        ranked = counts[found]
+        starts = [0, *(np.flatnonzero(ranked[1:] != ranked[:-1]) + 1).tolist(), len(found)]
+        articles, id_at = self.articles, self._id_at
         out: list[StoredArticle] = []
-        for _, group in groupby(sorted(shared.items(), key=itemgetter(1), reverse=True),
-                                key=itemgetter(1)):
-            hits = [a for i, _ in group
-                    if (a := articles.get(i)) is not None and since <= a.published <= until]
+        for lo, hi in pairwise(starts):
+            hits = [a for s in found[lo:hi].tolist()
+                    if (a := articles.get(id_at[s])) is not None and since <= a.published <= until]
             hits.sort(key=attrgetter("node"))
             out += hits[:limit - len(out)]
             if len(out) >= limit:
@@ -186,6 +210,12 @@ class MemoryStoryStore:
                     self.by_key[term] = kept
                 else:
                     del self.by_key[term]
+            # Slots renumbered over the articles left, so they stay as few as the articles.
+            self._id_at = [i for i in self._id_at if i not in gone]
+            self._slot_of = {i: s for s, i in enumerate(self._id_at)}
+            slot_of = self._slot_of
+            self._slots = defaultdict(_new_slots, {term: array("q", map(slot_of.__getitem__, ids))
+                                                   for term, ids in self.by_key.items()})
         return len(old)
 
     async def ping(self) -> bool:

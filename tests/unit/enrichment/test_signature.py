@@ -10,7 +10,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.enrichment.ner.canonical import fold
-from services.enrichment.signature import SKETCH, Probe, Signature, _sketch_overlap, sketch
+from services.enrichment.signature import (
+    SKETCH,
+    Probe,
+    Signature,
+    _sketch_overlap,
+    sketch,
+    words_of,
+)
 from shared.events import CanonicalArticle
 
 pytestmark = pytest.mark.unit
@@ -39,6 +46,17 @@ def test_sketch_overlap_equals_its_definition(seed_article: CanonicalArticle) ->
             if a and b:
                 assert _sketch_overlap(a, frozenset(a), b, SKETCH) == _overlap_by_definition(
                     a, b, SKETCH)
+
+
+def test_words_equal_the_word_regex(seed_article: CanonicalArticle) -> None:
+    rng = random.Random(4)  # noqa: S311 - a fixed sample, not a secret
+    # ASCII, typographic punctuation, letters and digits of other scripts, and underscores.
+    pool = [*"ab_Z09 .,-'\t\n", "\u201e", "\u201c", "\u2013", "\u20ac", "\xa0", "\xe9", "\xb2",
+            "\u0416", "\u0661", "\u4e2d", "\u3000", "\U0001f600"]
+    texts = [seed_article.body_text, fold(seed_article.body_text), "", " ", "a", "\u201e\u201c"]
+    texts += ["".join(rng.choice(pool) for _ in range(n % 50)) for n in range(400)]
+    for text in texts:
+        assert words_of(text) == re.findall(r"\w+", text)
 
 
 def _sketch_by_definition(text: str, k: int = SKETCH) -> tuple[int, ...]:

@@ -201,9 +201,60 @@ def digit_positions(text: str) -> list[int] | None:
     return found
 
 
+def _classes(boundary: bytes) -> bytes:
+    """A translate table: ASCII digits to "1", the boundary bytes and "?" to " ", the rest "a"."""
+    table = bytearray(b"a" * 256)
+    for byte in boundary + b"?":
+        table[byte] = ord(" ")
+    for byte in b"0123456789":
+        table[byte] = ord("1")
+    return bytes(table)
+
+
+_SPACE_CLASSES = _classes(b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")
+_NON_WORD_CLASSES = _classes(bytes(b for b in range(128) if not (chr(b).isalnum() or b == 95)))
+
+
+def _digits_after(text: str, classes: bytes, *, at_start: bool) -> list[int] | None:
+    """Where an ASCII digit follows a boundary byte of classes (or opens text, when at_start).
+
+    Every digit in the text is visited otherwise, though most continue a number or a word: one
+    translate and a search for a two-byte pattern find just the starts. A non-ASCII character
+    is "?" there, as is "?" itself, so both count as a boundary and callers check the character
+    before each digit; None when text may hold a non-ASCII digit, which the table cannot see.
+    """
+    if not text.isascii() and _may_hold_wide_digit(text):
+        return None
+    marks = text.encode("ascii", "replace").translate(classes)
+    found = [0] if at_start and marks.startswith(b"1") else []
+    # A find loop, not re.finditer: a match object per number cost more than the search saved.
+    pos = marks.find(b" 1")
+    while pos != -1:
+        pos += 1
+        found.append(pos)
+        pos = marks.find(b" 1", pos)
+    return found
+
+
+def digits_after_space(text: str) -> list[int] | None:
+    """Positions p > 0 where text[p] matches `\\d` and text[p - 1] is whitespace, ascending.
+
+    None when text has too many non-ASCII characters for digit_positions.
+    """
+    found = _digits_after(text, _SPACE_CLASSES, at_start=False)
+    if found is not None:
+        return [pos for pos in found if text[pos - 1].isspace()]
+    positions = digit_positions(text)
+    if positions is None:
+        return None
+    return [pos for pos in positions if pos and text[pos - 1].isspace()]
+
+
 def _word_digits(text: str) -> list[int]:
     """_WORD_DIGIT's matches: digits with no word character (`\\w`: alnum or '_') before."""
-    positions = digit_positions(text)
+    positions = _digits_after(text, _NON_WORD_CLASSES, at_start=True)
+    if positions is None:
+        positions = digit_positions(text)
     if positions is None:
         return [m.start() for m in _WORD_DIGIT.finditer(text)]
     return [
@@ -266,17 +317,24 @@ def mentioned_dates(text: str, reference: datetime) -> tuple[str, ...]:
     # Every digit-led pattern starts where a digit starts a word: one scan finds those places
     # for all three, and each is tried only there.
     digits = _word_digits(text)
-    for m in _anchored(_NUMERIC, text, digits):
+    # Both dotted patterns need a dot one or two characters after the digit: a slice test is
+    # far cheaper than a regex call at every number.
+    dotted = [pos for pos in digits if "." in text[pos + 1:pos + 3]]
+    for m in _anchored(_NUMERIC, text, dotted):
         try:
             add(m.start(), m.end(), date(int(m["y"]), int(m["m"]), int(m["d"])))
         except ValueError:
             continue
-    for m in _anchored(_DE_DAY_MONTH, text, digits):
+    for m in _anchored(_DE_DAY_MONTH, text, dotted):
         lead = _DE_WEEKDAY_BEFORE.search(text, max(0, m.start() - 24), m.start())
         start = lead.start() if lead else m.start()
         weekday = WEEKDAYS.get(_fold(lead["wd"])) if lead else None
         add(start, m.end(), _day_month(m["m"], m["d"], m["y"], weekday, ref))
-    for m in _anchored(_EN_DAY, text, digits):
+    # The month before an English day ends in whitespace. Dropping the other starts drops only
+    # matches it would skip: inside a match no later start can match (the year's first digit
+    # has three more after it, and _EN_DAY needs a boundary after one or two).
+    spaced = [pos for pos in digits if pos and text[pos - 1].isspace()]
+    for m in _anchored(_EN_DAY, text, spaced):
         month = _EN_MONTH_BEFORE.search(text, max(0, m.start() - 12), m.start())
         if month is None:
             continue

@@ -15,7 +15,7 @@ from typing import Any
 from dateutil import parser as dateutil_parser
 from pydantic import ValidationError
 
-from services.normalizer.dates import WEEKDAYS_BY_PART, digit_positions, mentioned_dates
+from services.normalizer.dates import WEEKDAYS_BY_PART, digits_after_space, mentioned_dates
 from shared.events import (
     EXTRA_KEEP_DEPTH,
     EXTRA_WALK,
@@ -266,18 +266,16 @@ def date_candidates(texts: Iterable[str]) -> str:
     for match in _DAY_MONTH_HINT.finditer(joined):
         mark(match.start())
     end = len(joined) - 1
-    digits = digit_positions(joined)
+    digits = digits_after_space(joined)
     if digits is None:
         for match in _MONTH_DAY_HINT_REVERSED.finditer(joined[::-1]):
             mark(end - match.start())
     else:
-        # Every reversed match starts at a digit; finditer's skipping of digits inside an
-        # earlier match loses no paragraph, as a match never leaves its paragraph.
+        # Every reversed match starts at a digit after whitespace; finditer's skipping of digits
+        # inside an earlier match loses no paragraph, as a match never leaves its paragraph.
         reversed_text = joined[::-1]
         for pos in digits:
-            if pos and joined[pos - 1].isspace() and _MONTH_DAY_HINT_REVERSED.match(
-                reversed_text, end - pos
-            ):
+            if _MONTH_DAY_HINT_REVERSED.match(reversed_text, end - pos):
                 mark(pos)
     for part, names in WEEKDAYS_BY_PART:
         pos = joined.find(part)

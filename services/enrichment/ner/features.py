@@ -12,11 +12,9 @@ saves their conversion and dictionary lookup (the feature set itself is unchange
 from __future__ import annotations
 
 import json
-from abc import ABC, abstractmethod
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Generic, TypeVar
 
 FEATURE_VERSION = 3
 _CACHE_MAX = 200_000
@@ -50,9 +48,9 @@ _ORG_HEADS = (
     "sv", "tsv", "vfb", "vfl", "club")
 # Words that usually follow a name and end it ("Putin sagte").
 _PREP_PLACE = frozenset({"in", "im", "nach", "aus", "bei", "von", "from", "at", "to", "into"})
+_LEN = tuple("len=" + str(n // 3) for n in range(13))  # by min(len(word), 12)
 
 Gazetteer = Mapping[str, str]
-A = TypeVar("A", str, int)
 
 
 def _ends_with(low: str, words: tuple[str, ...]) -> bool:
@@ -78,18 +76,22 @@ def _shape(word: str) -> str:
     return "".join(out)
 
 
-def word_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
-    """Features of one word on its own (no context)."""
+def features_of(word: str, gaz: Gazetteer) -> tuple[list[str], list[str]]:
+    """A word's features on its own, and as a neighbour (context). Computed together: they
+    share the lower-casing, shape, role check and gazetteer lookup, and their common strings
+    are then hashed once when looked up."""
     low = word.lower()
-    feats = [
-        "w=" + low, "s3=" + low[-3:], "s4=" + low[-4:], "s2=" + low[-2:], "s5=" + low[-5:],
-        "p3=" + low[:3], "sh=" + _shape(word), "len=" + str(min(len(word), 12) // 3),
-    ]
-    if word[:1].isupper():
+    w, sh, s3 = "w=" + low, "sh=" + _shape(word), "s3=" + low[-3:]
+    title = word[:1].isupper()
+    feats = [w, s3, "s4=" + low[-4:], "s2=" + low[-2:], "s5=" + low[-5:], "p3=" + low[:3], sh,
+             _LEN[min(len(word), 12)]]
+    ctx = [w, sh, s3, "t" if title else "l"]
+    if title:
         feats.append("title")
     if word.isupper() and len(word) > 1:
         feats.append("upper")
-    if any(c.isdigit() for c in word):
+    # No letter is a digit (a unit test checks all of Unicode), so most words skip the scan.
+    if not word.isalpha() and any(c.isdigit() for c in word):
         feats.append("digit")
     if "-" in word:
         head, _, tail = word.rpartition("-")
@@ -100,56 +102,52 @@ def word_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
         feats.append("punct")
     if _ends_with(low, _ROLE_WORDS):
         feats.append("role")
-    if _ends_with(low, _ORG_HEADS) and word[:1].isupper():
+        ctx.append("role")
+    if title and _ends_with(low, _ORG_HEADS):
         feats.append("orgsuf")
+    if low in _PREP_PLACE:
+        ctx.append("prep")
     g = gaz.get(low)
     if g:
-        feats += ["gz=" + x for x in g.split(",")]
-    if word[:1].isupper() and low.endswith("er") and len(low) > 5:
+        gz = ["gz=" + x for x in g.split(",")]
+        feats += gz
+        ctx += gz
+    if title and low.endswith("er") and len(low) > 5:
         # "Berliner", "Schweizer": an adjective from a place name, a name only inside an ORG.
         stem = gaz.get(low[:-2], "")
         if "LOC" in stem or "geo" in stem:
             feats.append("placeadj")
-    return tuple(feats)
+    return feats, ctx
+
+
+def word_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
+    """Features of one word on its own (no context)."""
+    return tuple(features_of(word, gaz)[0])
 
 
 def context_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
-    low = word.lower()
-    out = ["w=" + low, "sh=" + _shape(word), "s3=" + low[-3:],
-           "t" if word[:1].isupper() else "l"]
-    if _ends_with(low, _ROLE_WORDS):
-        out.append("role")
-    if low in _PREP_PLACE:
-        out.append("prep")
-    g = gaz.get(low)
-    if g:
-        out += ["gz=" + x for x in g.split(",")]
-    return tuple(out)
+    """Features of a word as a left or right neighbour."""
+    return tuple(features_of(word, gaz)[1])
 
 
-class _FeaturizerBase(ABC, Generic[A]):
-    """Sentence features for one model; its gazetteer travels with the model file. Subclasses
-    choose the atom a feature becomes (`atoms`): the string itself, or a model's attribute id."""
+class Featurizer:
+    """Sentence features as attribute strings, for training and for crfsuite's own tagger; the
+    gazetteer travels with the model file."""
 
-    def __init__(self, gaz: Gazetteer | None = None) -> None:
+    def __init__(self, gaz: Gazetteer | None = None,
+                 known: frozenset[str] | None = None) -> None:
         self.gaz: Gazetteer = gaz or {}
-        self._own: dict[str, tuple[A, ...]] = {}
-        self._ctx: dict[str, tuple[tuple[A, ...], tuple[A, ...], tuple[A, ...],
-                                   tuple[A, ...]]] = {}
-        self._bos: tuple[A, ...] | None = None
-        self._eos: tuple[A, ...] | None = None
+        # Attributes the model weighs; None keeps every feature (training).
+        self.known = known
+        self._own: dict[str, tuple[str, ...]] = {}
+        self._ctx: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...],
+                                   tuple[str, ...]]] = {}
 
-    @abstractmethod
-    def atoms(self, feats: tuple[str, ...]) -> tuple[A, ...]:
-        """The features as this featurizer's atoms (attributes a model has no weight for may
-        be dropped: they change no tag)."""
+    def atoms(self, feats: tuple[str, ...]) -> tuple[str, ...]:
+        known = self.known
+        return feats if known is None else tuple(x for x in feats if x in known)
 
-    def forget(self) -> None:
-        """Empty the per-word memos (a caller that keeps its own per-word results)."""
-        self._own.clear()
-        self._ctx.clear()
-
-    def own_of(self, word: str) -> tuple[A, ...]:
+    def own_of(self, word: str) -> tuple[str, ...]:
         f = self._own.get(word)
         if f is None:
             if len(self._own) >= _CACHE_MAX:
@@ -157,8 +155,8 @@ class _FeaturizerBase(ABC, Generic[A]):
             f = self._own[word] = self.atoms(("b", *word_features(word, self.gaz)))
         return f
 
-    def ctx_of(self, word: str) -> tuple[tuple[A, ...], tuple[A, ...], tuple[A, ...],
-                                          tuple[A, ...]]:
+    def ctx_of(self, word: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...],
+                                          tuple[str, ...]]:
         c = self._ctx.get(word)
         if c is None:
             if len(self._ctx) >= _CACHE_MAX:
@@ -169,18 +167,14 @@ class _FeaturizerBase(ABC, Generic[A]):
                                    self.atoms(("-2" + ctx[0],)), self.atoms(("+2" + ctx[0],)))
         return c
 
-    def sent(self, words: list[str]) -> list[tuple[A, ...]]:
+    def sent(self, words: list[str]) -> list[tuple[str, ...]]:
         """Features for each token of one sentence: own word plus a +-2 window."""
         n = len(words)
         own = [self.own_of(w) for w in words]
         ctx = [self.ctx_of(w) for w in words]
-        if self._bos is None or self._eos is None:
-            self._bos, self._eos = self.atoms(("BOS",)), self.atoms(("EOS",))
-        bos, eos = self._bos, self._eos
-        out: list[tuple[A, ...]] = []
+        bos, eos = self.atoms(("BOS",)), self.atoms(("EOS",))
+        out: list[tuple[str, ...]] = []
         for i in range(n):
-            left: tuple[A, ...]
-            right: tuple[A, ...]
             if i == 0:
                 left = bos
             elif i == 1:
@@ -197,31 +191,37 @@ class _FeaturizerBase(ABC, Generic[A]):
         return out
 
 
-class Featurizer(_FeaturizerBase[str]):
-    """Features as attribute strings, for training and for crfsuite's own tagger."""
-
-    def __init__(self, gaz: Gazetteer | None = None,
-                 known: frozenset[str] | None = None) -> None:
-        super().__init__(gaz)
-        # Attributes the model weighs; None keeps every feature (training).
-        self.known = known
-
-    def atoms(self, feats: tuple[str, ...]) -> tuple[str, ...]:
-        known = self.known
-        return feats if known is None else tuple(x for x in feats if x in known)
-
-
-class IdFeaturizer(_FeaturizerBase[int]):
-    """Features as a model's attribute ids; attributes the model has no weight for are dropped,
-    which changes no tag (crfsuite ignores them too)."""
+class IdFeaturizer:
+    """A word's features as a model's attribute ids, in each role of the +-2 window (own, left
+    1, left 2, right 1, right 2), in the order Featurizer lists them. Attributes the model has
+    no weight for are dropped, which changes no tag (crfsuite ignores them too)."""
 
     def __init__(self, gaz: Gazetteer, ids: Mapping[str, int]) -> None:
-        super().__init__(gaz)
+        self.gaz = gaz
         self.ids = ids
+        # "-1w=putin" is the context feature "w=putin" of a left neighbour. Keyed by the
+        # unprefixed feature, a role's id is one lookup: building the prefixed strings and
+        # their tuples cost more than computing the features of a new word.
+        self._by_role = tuple({a[2:]: j for a, j in ids.items() if a[:2] == prefix}
+                              for prefix in ("-1", "-2", "+1", "+2"))
+        self._b = [ids["b"]] if "b" in ids else []
 
-    def atoms(self, feats: tuple[str, ...]) -> tuple[int, ...]:
+    def atoms(self, feats: tuple[str, ...]) -> list[int]:
         get = self.ids.get
-        return tuple(j for x in feats if (j := get(x)) is not None)
+        return [j for x in feats if (j := get(x)) is not None]
+
+    def roles(self, word: str) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
+        """Ids of `word` as own word, left 1, left 2, right 1 and right 2 neighbour."""
+        get = self.ids.get
+        feats, ctx = features_of(word, self.gaz)
+        own = self._b + [j for x in feats if (j := get(x)) is not None]
+        left1, left2, right1, right2 = self._by_role
+        get1, get2 = left1.get, right1.get
+        near_l = [j for x in ctx if (j := get1(x)) is not None]
+        near_r = [j for x in ctx if (j := get2(x)) is not None]
+        far_l, far_r = left2.get(ctx[0]), right2.get(ctx[0])
+        return (own, near_l, [] if far_l is None else [far_l], near_r,
+                [] if far_r is None else [far_r])
 
 
 def sent_features(words: list[str]) -> list[tuple[str, ...]]:

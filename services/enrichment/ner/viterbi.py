@@ -19,6 +19,8 @@ import pycrfsuite
 from .features import IdFeaturizer
 
 _ROLES = 5  # own, left 1, left 2, right 1, right 2
+_OFFSETS = np.array([0, -1, -2, 1, 2])[:, None]  # where each role's word is, from the token
+_ROLE_IDS = np.arange(_ROLES)[:, None]
 _CACHE_MAX = 200_000
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -54,8 +56,8 @@ class LinearCrf:
         self._index: dict[str, int] = {}
         self._table = np.zeros((1024, _ROLES, len(self.labels)))
 
-    def _sum(self, ids: tuple[int, ...]) -> FloatArray:
-        return self.weights[list(ids)].sum(axis=0) if ids else np.zeros(len(self.labels))
+    def _sum(self, ids: list[int]) -> FloatArray:
+        return self.weights[ids].sum(axis=0) if ids else np.zeros(len(self.labels))
 
     def _add(self, words: list[str]) -> None:
         """Table rows for new word types (distinct, not yet indexed). One gather and one
@@ -68,8 +70,7 @@ class LinearCrf:
         first = len(self._index) + 1
         for i, word in enumerate(words, first):
             self._index[word] = i
-            left1, right1, left2, right2 = f.ctx_of(word)
-            for role, ids in enumerate((f.own_of(word), left1, left2, right1, right2)):
+            for role, ids in enumerate(f.roles(word)):
                 if ids:
                     starts.append(len(flat))
                     cells.append((i, role))
@@ -96,9 +97,6 @@ class LinearCrf:
             self._add(list(dict.fromkeys(w for w, r in zip(words, rows, strict=True)
                                          if r is None)))
             rows = list(map(self._index.get, words))
-        # The table holds what the featurizer's per-word memos would: drop them, not keep
-        # every word type twice.
-        self.featurizer.forget()
         lens = np.fromiter(map(len, sentences), dtype=np.intp, count=len(sentences))
         n_sent, n_tok = len(lens), len(rows)
         # Sentences laid end to end with two zero rows (the zero vector) before, between and
@@ -107,9 +105,13 @@ class LinearCrf:
         at = np.arange(2, n_tok + 2) + 2 * np.repeat(np.arange(n_sent), lens)
         seq = np.zeros(n_tok + 2 * n_sent + 2, dtype=np.intp)
         seq[at] = np.fromiter(rows, dtype=np.intp, count=n_tok)  # no None left
-        table = self._table
-        flat = (table[seq[at], 0] + table[seq[at - 1], 1] + table[seq[at - 2], 2]
-                + table[seq[at + 1], 3] + table[seq[at + 2], 4])
+        # One take of every role of every token from the table's (row, role) rows: a gather
+        # per role with a mixed array/int index cost twice as much. The roles are summed in a
+        # fixed order, which the unit tests hold to the per-role gathers bit for bit.
+        cells = self._table.reshape(-1, len(self.labels))
+        own, left1, left2, right1, right2 = cells.take(seq[at + _OFFSETS] * _ROLES + _ROLE_IDS,
+                                                       axis=0)
+        flat = own + left1 + left2 + right1 + right2
         mask = np.arange(int(lens.max())) < lens[:, None]
         emit = np.zeros((mask.shape[1], n_sent, len(self.labels)))
         emit.transpose(1, 0, 2)[mask] = flat

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +16,25 @@ from deploy.launcher import Stack
 from tests.conftest import Infra
 
 
-@pytest.fixture(scope="module")
-def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+@contextmanager
+def running_stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory, prefix: str = "e2e",
+                  extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """The four services in a namespace and database of their own, stopped afterwards."""
     run = uuid.uuid4().hex[:8]
-    logs: Path = tmp_path_factory.mktemp(f"stack-{run}")
-    stack = Stack(infra.bootstrap, infra.mongo_url, namespace=f"e2e{run}.",
-                  mongo_db=f"e2e_{run}", log_dir=logs)
+    logs: Path = tmp_path_factory.mktemp(f"stack-{prefix}-{run}")
+    stack = Stack(infra.bootstrap, infra.mongo_url, namespace=f"{prefix}{run}.",
+                  mongo_db=f"{prefix}_{run}", log_dir=logs, extra_env=extra_env or {})
     try:
         stack.start(timeout=180)
-    except Exception:
+        yield stack
+    finally:
         stack.stop()
-        raise
-    yield stack
-    stack.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(infra, tmp_path_factory) as running:
+        yield running
 
 
 @pytest.fixture

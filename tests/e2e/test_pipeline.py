@@ -16,6 +16,7 @@ from deploy.launcher import Stack
 from deploy.samples import page_text
 from shared.dlq import H_EXC_CLASS, H_REASON, H_TOPIC
 from tests.conftest import FIXTURES
+from tests.helpers import wait_docs
 
 pytestmark = pytest.mark.e2e
 ABU_DHABI_HEADLINE = "Witkoff kündigt neue Ukraine-Gespräche für kommende Woche an"
@@ -32,18 +33,6 @@ def push(stack: Stack, body: bytes, content_type: str = "text/plain; charset=utf
             return reply.status, json.loads(reply.read())
     except urllib.error.HTTPError as err:
         return err.code, json.loads(err.read())
-
-
-async def wait_docs(db: AsyncDatabase[dict[str, Any]], query: dict[str, Any], n: int,
-                    timeout: float = 120) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    docs: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        docs = await db["articles"].find(query).to_list(None)
-        if len(docs) >= n:
-            return docs
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"only {len(docs)} of {n} documents stored for {query}")
 
 
 async def test_seed_and_own_articles_stored_with_every_field(

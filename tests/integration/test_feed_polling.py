@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import http.server
-import threading
 import uuid
-from collections.abc import Iterator
-from typing import ClassVar
 
 import httpx
 import pytest
@@ -21,42 +17,12 @@ from shared.envelope import from_record
 from shared.events import RawArticle
 from shared.runtime import RAW_TOPIC_CONFIG, ensure_topics
 from tests.conftest import SHARED, Infra
+from tests.helpers import serve_feed
 
 pytestmark = pytest.mark.integration
 
 SAMPLE = next(p for p in sorted((SHARED / "data" / "wires").rglob("*"))
               if p.is_file() and b"<rss" in p.read_bytes()[:2048])
-
-
-class _FeedHandler(http.server.BaseHTTPRequestHandler):
-    body = SAMPLE.read_bytes()
-    etag = '"sample-1"'
-    hits: ClassVar[list[str | None]] = []
-
-    def do_GET(self) -> None:
-        self.hits.append(self.headers.get("If-None-Match"))
-        if self.headers.get("If-None-Match") == self.etag:
-            self.send_response(304)
-            self.end_headers()
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "application/rss+xml")
-        self.send_header("ETag", self.etag)
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    def log_message(self, *_args: object) -> None:
-        return
-
-
-@pytest.fixture
-def feed_url() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FeedHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
-    server.shutdown()
 
 
 async def _records_from(bootstrap: str, source: str, want: int) -> list[RawArticle]:
@@ -84,18 +50,19 @@ async def _records_from(bootstrap: str, source: str, want: int) -> list[RawArtic
     return found
 
 
-async def test_a_polled_feed_reaches_news_raw_once(infra: Infra, feed_url: str) -> None:
+async def test_a_polled_feed_reaches_news_raw_once(infra: Infra) -> None:
     await ensure_topics(infra.bootstrap, [topics.RAW], 3, {topics.RAW: RAW_TOPIC_CONFIG})
     source = f"feedtest-{uuid.uuid4().hex[:8]}"
-    feed = FeedSource(url=feed_url, source=source)
     broker = KafkaBroker(infra.bootstrap, acks="all", enable_idempotence=True)
-    async with broker, httpx.AsyncClient(timeout=10) as client:
-        await broker.start()
-        poller = FeedPoller(broker, [feed], max_bytes=5 << 20, client=client)
-        outcomes = [await poller.poll(feed), await poller.poll(feed)]
+    with serve_feed(SAMPLE.read_bytes(), etag='"sample-1"') as server:
+        feed = FeedSource(url=server.url, source=source)
+        async with broker, httpx.AsyncClient(timeout=10) as client:
+            await broker.start()
+            poller = FeedPoller(broker, [feed], max_bytes=5 << 20, client=client)
+            outcomes = [await poller.poll(feed), await poller.poll(feed)]
     assert outcomes == ["published", "not_modified"]
+    assert server.asked == [None, '"sample-1"']
     records = await _records_from(infra.bootstrap, source, want=1)
     assert len(records) == 1
     assert records[0].payload == SAMPLE.read_bytes()
     assert records[0].content_type == "application/rss+xml"
-    assert _FeedHandler.hits[-2:] == [None, '"sample-1"']

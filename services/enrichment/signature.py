@@ -17,11 +17,10 @@ from shared.events import CanonicalArticle
 
 from .doc import Doc
 from .keyphrases import phrase_key
-from .ner.canonical import fold, is_word
+from .ner.canonical import NON_ASCII, fold, is_word
 
 SKETCH = 64
 _WORD_RE = re.compile(r"\w+")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # The ASCII characters that are not \w, as spaces: split() then yields ASCII text's \w+ runs.
 _SPACED = str.maketrans({c: " " for c in map(chr, range(128)) if not is_word(c)})
 # Exonyms, so a German and an English article about Moscow share the place key.
@@ -87,7 +86,7 @@ def words_of(text: str) -> list[str]:
     faster, and most bodies are ASCII once folded but for quotes and dashes."""
     if not text.isascii():
         # A non-ASCII character that is no word character separates words as a space does.
-        for ch in set(_NON_ASCII.findall(text)):
+        for ch in set(NON_ASCII.findall(text)):
             if not is_word(ch):
                 text = text.replace(ch, " ")
         if not text.isascii():

@@ -43,7 +43,7 @@ class _Marks(dict[int, int | None]):
 
 _MARKS = _Marks()
 _SHORT = 64
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _FEW = 8
 
 
@@ -55,7 +55,7 @@ def fold_text(text: str) -> str:
     # Dropping each distinct mark with str.replace is the same as translate, which pays a
     # table lookup per character; European text has a handful of distinct marks at most.
     # Past a few (Vietnamese, Devanagari) one translate pass beats a replace pass per mark.
-    marks = [ch for ch in set(_NON_ASCII.findall(nfkd)) if _MARKS[ord(ch)] is None]
+    marks = [ch for ch in set(NON_ASCII.findall(nfkd)) if _MARKS[ord(ch)] is None]
     if len(marks) > _FEW:
         return nfkd.translate(_MARKS)
     for ch in marks:

@@ -139,40 +139,35 @@ class Featurizer:
         self.gaz: Gazetteer = gaz or {}
         # Attributes the model weighs; None keeps every feature (training).
         self.known = known
-        self._own: dict[str, tuple[str, ...]] = {}
-        self._ctx: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...],
-                                   tuple[str, ...]]] = {}
+        # Per word: its own atoms and its (left 1, right 1, left 2, right 2) neighbour atoms,
+        # from one features_of call.
+        self._memo: dict[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {}
+        self._bos, self._eos = self.atoms(("BOS",)), self.atoms(("EOS",))
 
     def atoms(self, feats: tuple[str, ...]) -> tuple[str, ...]:
         known = self.known
         return feats if known is None else tuple(x for x in feats if x in known)
 
-    def own_of(self, word: str) -> tuple[str, ...]:
-        f = self._own.get(word)
-        if f is None:
-            if len(self._own) >= _CACHE_MAX:
-                self._own.clear()  # bounded: start over rather than grow without limit
-            f = self._own[word] = self.atoms(("b", *word_features(word, self.gaz)))
-        return f
-
-    def ctx_of(self, word: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...],
-                                          tuple[str, ...]]:
-        c = self._ctx.get(word)
-        if c is None:
-            if len(self._ctx) >= _CACHE_MAX:
-                self._ctx.clear()
-            ctx = context_features(word, self.gaz)
-            c = self._ctx[word] = (self.atoms(tuple("-1" + x for x in ctx)),
-                                   self.atoms(tuple("+1" + x for x in ctx)),
-                                   self.atoms(("-2" + ctx[0],)), self.atoms(("+2" + ctx[0],)))
-        return c
+    def _of(self, word: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+        m = self._memo.get(word)
+        if m is None:
+            if len(self._memo) >= _CACHE_MAX:
+                self._memo.clear()  # bounded: start over rather than grow without limit
+            feats, ctx = features_of(word, self.gaz)
+            m = self._memo[word] = (
+                self.atoms(("b", *feats)),
+                (self.atoms(tuple("-1" + x for x in ctx)),
+                 self.atoms(tuple("+1" + x for x in ctx)),
+                 self.atoms(("-2" + ctx[0],)), self.atoms(("+2" + ctx[0],))))
+        return m
 
     def sent(self, words: list[str]) -> list[tuple[str, ...]]:
         """Features for each token of one sentence: own word plus a +-2 window."""
         n = len(words)
-        own = [self.own_of(w) for w in words]
-        ctx = [self.ctx_of(w) for w in words]
-        bos, eos = self.atoms(("BOS",)), self.atoms(("EOS",))
+        memo = [self._of(w) for w in words]
+        own = [m[0] for m in memo]
+        ctx = [m[1] for m in memo]
+        bos, eos = self._bos, self._eos
         out: list[tuple[str, ...]] = []
         for i in range(n):
             if i == 0:

@@ -242,6 +242,20 @@ def neutralise_keys(extra: dict[str, Any]) -> dict[str, Any]:
     return extra
 
 
+def date_text(texts: list[str]) -> str:
+    """The text mentioned_dates reads: every paragraph, or only those that can hold a date.
+
+    Paragraphs are joined by _SEP, which no date pattern crosses, so a paragraph's dates do not
+    depend on its neighbours and dropping the paragraphs date_candidates drops changes nothing.
+    The pre-filter costs about two thirds of what mentioned_dates costs on the same text, and
+    most articles mention a date or weekday in many paragraphs; it pays only where the text
+    would be cut at _DATE_SCAN_CHARS, so that the cut keeps paragraphs that can hold a date.
+    """
+    if sum(map(len, texts)) + len(texts) - 1 <= _DATE_SCAN_CHARS:
+        return _SEP.join(texts)
+    return date_candidates(texts)
+
+
 def date_candidates(texts: Iterable[str]) -> str:
     """The paragraphs that can mention a date, joined; order is kept, the rest is dropped."""
     items = list(texts)
@@ -294,7 +308,7 @@ def date_candidates(texts: Iterable[str]) -> str:
             break
         kept.append(items[index])
         size += len(items[index])
-    return "\n".join(kept)[:_DATE_SCAN_CHARS]
+    return _SEP.join(kept)[:_DATE_SCAN_CHARS]
 
 
 def build_article(
@@ -328,7 +342,7 @@ def build_article(
             fields.get("version_created") or fields.get("first_created") or doc.received_at
         )
         fields["mentioned_dates"] = mentioned_dates(
-            date_candidates([headline, teaser or "", *(b.text for b in body)]), reference
+            date_text([headline, teaser or "", *(b.text for b in body)]), reference
         )
     data = dict(
         id=stable_id,

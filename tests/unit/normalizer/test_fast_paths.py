@@ -51,7 +51,8 @@ def ref_date_candidates(texts: Iterable[str]) -> str:
         ):
             kept.append(text)
             size += len(text)
-    return "\n".join(kept)[:20_000]
+    # NUL-joined, as date_candidates now joins them: no date pattern crosses a NUL.
+    return "\x00".join(kept)[:20_000]
 
 
 _MONTH_ALT = "|".join(sorted(dates.MONTHS, key=len, reverse=True))

@@ -11,7 +11,7 @@ from shared.events import BodyBlock, CanonicalArticle, Image, Person, RelatedLin
 from shared.sanitize import clean_text
 
 from .base import ParseError, ParseInput, Parser
-from .common import blocks_to_html, build_article
+from .common import blocks_to_html, build_article, date_text
 
 # Section markers of the layout. Each is matched on a whole, stripped line.
 UPDATED_RE = re.compile(r"^(Aktualisiert|Veröffentlicht|Stand):\s*(.*)$")
@@ -129,7 +129,8 @@ class PageTextParser(Parser):
             raise ParseError("page text has no teaser and no body")
         updated = parse_german_timestamp(sections.updated) if sections.updated else None
         reference: datetime = updated or doc.received_at
-        text_for_dates = "\n".join(
+        # Key points are read for dates too, which build_article's own look does not cover.
+        text_for_dates = date_text(
             [sections.teaser or "", *sections.key_points, *(b.text for b in sections.body)]
         )
         body = tuple(sections.body)

@@ -247,9 +247,10 @@ def date_text(texts: list[str]) -> str:
 
     Paragraphs are joined by _SEP, which no date pattern crosses, so a paragraph's dates do not
     depend on its neighbours and dropping the paragraphs date_candidates drops changes nothing.
-    The pre-filter costs about two thirds of what mentioned_dates costs on the same text, and
-    most articles mention a date or weekday in many paragraphs; it pays only where the text
-    would be cut at _DATE_SCAN_CHARS, so that the cut keeps paragraphs that can hold a date.
+    The pre-filter costs nearly as much as mentioned_dates does on the same text (52 against
+    65 µs on the AFP sample) and most articles mention a date or weekday in many paragraphs, so
+    it is used only where the text would be cut at _DATE_SCAN_CHARS: the cut then keeps the
+    paragraphs that can hold a date.
     """
     if sum(map(len, texts)) + len(texts) - 1 <= _DATE_SCAN_CHARS:
         return _SEP.join(texts)

@@ -11,7 +11,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from .store import StoredArticle
+from .store import POSTINGS_MAX, StoredArticle
 
 _MAX_CAS = 32
 
@@ -90,11 +90,25 @@ class MongoStoryStore:
                          limit: int, exclude: str) -> list[StoredArticle]:
         if not keys:
             return []
-        cursor = self.articles.find(
-            {"keys": {"$in": list(keys)}, "published": {"$gte": since, "$lte": until},
+        wanted = set(keys)
+        # Ranked as the memory store ranks them: most shared keys first, then the earliest
+        # node. A busy key ("berlin") matches far more than `limit` articles in a window, and
+        # the newest `limit` of those would crowd out an older article sharing many keys: the
+        # story sibling. The pool, newest first and capped like a key's postings, is read with
+        # keys and node only; the full records are fetched for the winners alone.
+        pool = self.articles.find(
+            {"keys": {"$in": sorted(wanted)}, "published": {"$gte": since, "$lte": until},
              "_id": {"$ne": exclude}},
-        ).sort("node", DESCENDING).limit(limit)
-        return [self._rec(d) async for d in cursor]
+            {"keys": 1, "node": 1},
+        ).sort("node", DESCENDING).limit(POSTINGS_MAX)
+        ranked = sorted([(-len(wanted.intersection(d["keys"])), d["node"], d["_id"])
+                         async for d in pool])
+        top = [aid for _, _, aid in ranked[:limit]]
+        if not top:
+            return []
+        docs = {d["_id"]: d async for d in self.articles.find({"_id": {"$in": top}})}
+        # A winner pruned between the two reads is simply left out.
+        return [self._rec(docs[aid]) for aid in top if aid in docs]
 
     async def make_set(self, node: str) -> None:
         # Another replica creating it at the same moment writes the same content.

@@ -15,7 +15,7 @@ from pymongo import AsyncMongoClient
 
 from services.enrichment.doc import Doc
 from services.enrichment.mongo_store import MongoStoryStore
-from services.enrichment.store import StoredArticle
+from services.enrichment.store import MemoryStoryStore, StoredArticle
 from services.enrichment.stories import StoryLinker
 from shared.events import BodyBlock, CanonicalArticle, Entity, RelatedLink
 
@@ -132,4 +132,36 @@ async def test_source_link_resolves_when_the_target_arrives_later(db_name: str) 
     assert later.resolved_sources == ("seed",)
     assert await store.links_of("seed") == {
         "witkoff kundigt neue ukraine gesprache fur kommende woche an": "later"}
+    await client.close()
+
+
+async def test_candidates_rank_as_the_memory_store_ranks(db_name: str) -> None:
+    # A busy key in every article and rare keys shared by a few: with a limit below the busy
+    # key's count, both stores must pick the articles sharing the most keys, oldest node first.
+    rng = random.Random(11)  # noqa: S311 - a fixed sample, not a secret
+    client, mongo = await open_store(db_name)
+    memory = MemoryStoryStore()
+    rare = [f"k:rare{i}" for i in range(12)]
+    for i in range(80):
+        keys = ("l:berlin", *rng.sample(rare, k=rng.randrange(0, 5)))
+        rec = StoredArticle(id=f"a{i:03d}", version=1, node=f"st-{i:03d}",
+                            published=T0 + timedelta(hours=i), keys=keys, sketch=(1, 2),
+                            headline_key=f"h{i}", headline=f"H{i}")
+        for store in (mongo, memory):
+            assert await store.put(rec)
+    checked = 0
+    for n in range(25):
+        query = ("l:berlin", *rng.sample(rare, k=rng.randrange(1, 6)))
+        since = T0 + timedelta(hours=rng.randrange(40))
+        until = since + timedelta(hours=rng.randrange(10, 60))
+        limit, exclude = rng.randrange(1, 12), f"a{rng.randrange(80):03d}"
+        got = [a.id for a in await mongo.candidates(query, since, until, limit, exclude)]
+        want = [a.id for a in await memory.candidates(query, since, until, limit, exclude)]
+        assert got == want, (n, query)
+        # The newest articles alone (the old ranking) would give another answer here.
+        in_window = [i for i in range(80) if since <= T0 + timedelta(hours=i) <= until
+                     and f"a{i:03d}" != exclude]
+        newest = [f"a{i:03d}" for i in sorted(in_window, reverse=True)[:limit]]
+        checked += got != newest
+    assert checked >= 10
     await client.close()

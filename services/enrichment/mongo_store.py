@@ -94,21 +94,17 @@ class MongoStoryStore:
         # Ranked as the memory store ranks them: most shared keys first, then the earliest
         # node. A busy key ("berlin") matches far more than `limit` articles in a window, and
         # the newest `limit` of those would crowd out an older article sharing many keys: the
-        # story sibling. The pool, newest first and capped like a key's postings, is read with
-        # keys and node only; the full records are fetched for the winners alone.
-        pool = self.articles.find(
+        # story sibling. The pool, newest first, is capped like a key's postings. It is read
+        # whole in one query: a second query for the winners' records by `_id: {$in}` would be
+        # a second collection scan on FerretDB, which pushes only _id equality down to SQLite.
+        cursor = self.articles.find(
             {"keys": {"$in": sorted(wanted)}, "published": {"$gte": since, "$lte": until},
              "_id": {"$ne": exclude}},
-            {"keys": 1, "node": 1},
         ).sort("node", DESCENDING).limit(POSTINGS_MAX)
-        ranked = sorted([(-len(wanted.intersection(d["keys"])), d["node"], d["_id"])
-                         async for d in pool])
-        top = [aid for _, _, aid in ranked[:limit]]
-        if not top:
-            return []
-        docs = {d["_id"]: d async for d in self.articles.find({"_id": {"$in": top}})}
-        # A winner pruned between the two reads is simply left out.
-        return [self._rec(docs[aid]) for aid in top if aid in docs]
+        pool = {d["_id"]: d async for d in cursor}
+        ranked = sorted((-len(wanted.intersection(d["keys"])), d["node"], aid)
+                        for aid, d in pool.items())
+        return [self._rec(pool[aid]) for _, _, aid in ranked[:limit]]
 
     async def make_set(self, node: str) -> None:
         # Another replica creating it at the same moment writes the same content.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 from datetime import UTC, datetime
@@ -127,14 +128,17 @@ class MongoStoryStore:
         return cur
 
     async def roots(self, nodes: list[str]) -> dict[str, str]:
-        """Roots of many nodes with one query per tree level instead of one per node."""
+        """Roots of many nodes, one batch of lookups per tree level instead of a walk per node."""
         where = {n: n for n in nodes}
         frontier = set(nodes)
         for _ in range(64):
             if not frontier:
                 break
-            parents = {d["_id"]: d["parent"] async for d in
-                       self.nodes.find({"_id": {"$in": sorted(frontier)}}, {"parent": 1})}
+            # One _id lookup per node, sent together: `_id: {$in}` is one round trip on MongoDB
+            # but a scan of the whole collection on FerretDB (linear in the stories kept).
+            docs = await asyncio.gather(*(self.nodes.find_one({"_id": n}, {"parent": 1})
+                                          for n in sorted(frontier)))
+            parents = {d["_id"]: d["parent"] for d in docs if d is not None}
             moved = {n: parents[n] for n in frontier if parents.get(n, n) != n}
             for start, at in where.items():
                 if at in moved:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,12 +43,15 @@ class MongoStoryStore:
         # (FerretDB) would otherwise let a size increment undo a concurrent parent CAS.
         self.sizes = db[f"{prefix}sizes"]
         self.headlines = db[f"{prefix}headlines"]
+        # headline key -> the sources whose link with that headline was unresolved.
+        self.waiting = db[f"{prefix}waiting"]
 
     async def ensure_indexes(self) -> None:
         await self.articles.create_index([("keys", ASCENDING)])
         await self.articles.create_index([("published", ASCENDING)])
-        await self.links.create_index([("key", ASCENDING), ("target", ASCENDING)])
-        await self.links.create_index([("source", ASCENDING)])
+        # Links are looked up by _id only; these serve prune().
+        await self.links.create_index([("created", ASCENDING)])
+        await self.waiting.create_index([("touched", ASCENDING)])
 
     @staticmethod
     def _rec(doc: dict[str, Any]) -> StoredArticle:
@@ -174,6 +178,10 @@ class MongoStoryStore:
         entry = await self.headlines.find_one({"_id": key})
         return await self.get(entry["article"]) if entry else None
 
+    # Every link lookup goes by _id: a link's _id derives from its source and headline key,
+    # and the sources waiting on a key are listed in one document under that key. Queries on
+    # other fields scan the whole collection on FerretDB (~50 µs per link, twice per article).
+
     async def add_links(self, source_id: str, resolved: dict[str, str | None]) -> None:
         now = datetime.now(UTC)
         for key, target in resolved.items():
@@ -186,19 +194,36 @@ class MongoStoryStore:
             if target is not None:
                 await self.links.update_one({"_id": lid, "target": None},
                                             {"$set": {"target": target}})
+            else:
+                # Listed on every call, not only on the link's insert: a redelivery after a
+                # crash between the two writes must still list it. A source whose link was
+                # resolved meanwhile stays listed; claim_links' compare-and-set skips it.
+                await self._wait_on(key, source_id, now)
+
+    async def _wait_on(self, key: str, source_id: str, now: datetime) -> None:
+        change = {"$addToSet": {"sources": source_id}, "$set": {"touched": now}}
+        try:
+            await self.waiting.update_one({"_id": key}, change, upsert=True)
+        except DuplicateKeyError:
+            # Two first upserts raced; the document exists now, so a plain update lands.
+            await self.waiting.update_one({"_id": key}, change)
 
     async def claim_links(self, key: str, article_id: str) -> list[str]:
+        doc = await self.waiting.find_one({"_id": key})
         claimed = []
-        cursor = self.links.find({"key": key, "target": None, "source": {"$ne": article_id}})
-        for doc in [d async for d in cursor]:
-            res = await self.links.update_one({"_id": doc["_id"], "target": None},
+        for source in doc["sources"] if doc else ():
+            if source == article_id:
+                continue
+            res = await self.links.update_one({"_id": _link_id(source, key), "target": None},
                                               {"$set": {"target": article_id}})
             if res.modified_count == 1:
-                claimed.append(doc["source"])
+                claimed.append(source)
         return sorted(claimed)
 
-    async def links_of(self, source_id: str) -> dict[str, str | None]:
-        return {d["key"]: d.get("target") async for d in self.links.find({"source": source_id})}
+    async def links_of(self, source_id: str, keys: Iterable[str]) -> dict[str, str | None]:
+        docs = await asyncio.gather(*(self.links.find_one({"_id": _link_id(source_id, key)})
+                                      for key in dict.fromkeys(keys)))
+        return {d["key"]: d.get("target") for d in docs if d is not None}
 
     async def save_enriched(self, article_id: str, payload: str) -> None:
         await self.pending.update_one({"_id": article_id}, {"$set": {
@@ -215,6 +240,7 @@ class MongoStoryStore:
         await self.nodes.delete_many(old_nodes)
         await self.sizes.delete_many(old_nodes)
         await self.links.delete_many({"created": {"$lt": before}})
+        await self.waiting.delete_many({"touched": {"$lt": before}})
         await self.pending.delete_many({"created": {"$lt": before}})
         return int(res.deleted_count)
 

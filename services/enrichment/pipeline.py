@@ -14,6 +14,7 @@ from .entities import EntityEnricher
 from .keyphrases import KeyphraseEnricher
 from .language import LanguageEnricher
 from .ner.tagger import TaggerSet
+from .signature import headline_key
 from .stories import Linked, StoryLinker, apply_links
 from .topics import TopicEnricher
 from .vocab import Vocabulary, shared_vocabulary
@@ -92,7 +93,8 @@ class EnrichmentPipeline:
         if payload is None:
             return None
         old = EnrichedArticle.model_validate_json(payload)
-        links = apply_links(old.article.related, await store.links_of(source_id))
+        keys = [headline_key(link.headline) for link in old.article.related]
+        links = apply_links(old.article.related, await store.links_of(source_id, keys))
         new = EnrichedArticle(
             article=old.article.model_copy(update={"related": links}),
             enrichment=old.enrichment.model_copy(update={"enriched_at": utcnow()}),

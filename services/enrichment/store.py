@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -45,7 +46,8 @@ class StoryStore(Protocol):
     async def by_headline(self, key: str) -> StoredArticle | None: ...
     async def add_links(self, source_id: str, resolved: dict[str, str | None]) -> None: ...
     async def claim_links(self, key: str, article_id: str) -> list[str]: ...
-    async def links_of(self, source_id: str) -> dict[str, str | None]: ...
+    async def links_of(self, source_id: str, keys: Iterable[str]) -> dict[str, str | None]:
+        """The source's links with these headline keys, resolved or not."""
     async def save_enriched(self, article_id: str, payload: str) -> None: ...
     async def load_enriched(self, article_id: str) -> str | None: ...
     async def prune(self, before: datetime) -> int: ...
@@ -185,8 +187,8 @@ class MemoryStoryStore:
             del self._pending[key]
         return claimed
 
-    async def links_of(self, source_id: str) -> dict[str, str | None]:
-        return {k: self.links[(source_id, k)] for k in self._by_source.get(source_id, ())}
+    async def links_of(self, source_id: str, keys: Iterable[str]) -> dict[str, str | None]:
+        return {k: self.links[(source_id, k)] for k in keys if (source_id, k) in self.links}
 
     async def save_enriched(self, article_id: str, payload: str) -> None:
         self.enriched[article_id] = payload

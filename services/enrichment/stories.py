@@ -122,7 +122,7 @@ class StoryLinker:
                 target = hit.id if hit is not None and hit.id != doc.article.id else None
             table[key] = target
         await self.store.add_links(doc.article.id, table)
-        known = await self.store.links_of(doc.article.id)
+        known = await self.store.links_of(doc.article.id, table)
         for link in doc.article.related:
             target = known.get(headline_key(link.headline)) or link.resolved_id
             out.append(link.model_copy(update={"resolved_id": target}))

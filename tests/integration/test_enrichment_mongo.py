@@ -130,8 +130,8 @@ async def test_source_link_resolves_when_the_target_arrives_later(db_name: str) 
     assert [lk.resolved_id for lk in first.source_links] == [None]
     later = await linker.link(doc("later", ["Putin", "Witkoff"], 5, headline=target))
     assert later.resolved_sources == ("seed",)
-    assert await store.links_of("seed") == {
-        "witkoff kundigt neue ukraine gesprache fur kommende woche an": "later"}
+    key = "witkoff kundigt neue ukraine gesprache fur kommende woche an"
+    assert await store.links_of("seed", [key, "no such headline"]) == {key: "later"}
     await client.close()
 
 
@@ -164,4 +164,26 @@ async def test_candidates_rank_as_the_memory_store_ranks(db_name: str) -> None:
         newest = [f"a{i:03d}" for i in sorted(in_window, reverse=True)[:limit]]
         checked += got != newest
     assert checked >= 10
+    await client.close()
+
+
+async def test_links_wait_and_resolve_as_in_the_memory_store(db_name: str) -> None:
+    # Several sources wait on one headline; one is redelivered, one names its target at once.
+    client, mongo = await open_store(db_name)
+    memory = MemoryStoryStore()
+    seen = []
+    for store in (mongo, memory):
+        await store.add_links("s1", {"k:gipfel": None, "k:wahl": None})
+        await store.add_links("s2", {"k:gipfel": None})
+        await store.add_links("s2", {"k:gipfel": None})  # a redelivery changes nothing
+        await store.add_links("s3", {"k:gipfel": "known"})
+        first = await store.claim_links("k:gipfel", "s1")  # its own link is not its target
+        again = await store.claim_links("k:gipfel", "t2")
+        seen.append((first, again, await store.links_of("s1", ["k:gipfel", "k:wahl"]),
+                     await store.links_of("s2", ["k:gipfel"]),
+                     await store.links_of("s3", ["k:gipfel", "k:other"]),
+                     await store.claim_links("k:wahl", "t3")))
+    assert seen[0] == seen[1]
+    assert seen[0] == (["s2"], ["s1"], {"k:gipfel": "t2", "k:wahl": None}, {"k:gipfel": "s1"},
+                       {"k:gipfel": "known"}, ["s1"])
     await client.close()

@@ -210,14 +210,17 @@ class MongoStoryStore:
 
     async def claim_links(self, key: str, article_id: str) -> list[str]:
         doc = await self.waiting.find_one({"_id": key})
+        seen = [source for source in (doc["sources"] if doc else ()) if source != article_id]
         claimed = []
-        for source in doc["sources"] if doc else ():
-            if source == article_id:
-                continue
+        for source in seen:
             res = await self.links.update_one({"_id": _link_id(source, key), "target": None},
                                               {"$set": {"target": article_id}})
             if res.modified_count == 1:
                 claimed.append(source)
+        if seen:
+            # Whether claimed here, resolved meanwhile or pruned, none of them waits any more.
+            # $pullAll, not $pull with $in, which FerretDB 1.24 silently ignores.
+            await self.waiting.update_one({"_id": key}, {"$pullAll": {"sources": seen}})
         return sorted(claimed)
 
     async def links_of(self, source_id: str, keys: Iterable[str]) -> dict[str, str | None]:
@@ -239,7 +242,15 @@ class MongoStoryStore:
         old_nodes = {"_id": {"$lt": f"st-{before.strftime('%Y%m%dT%H%M%S')}"}}
         await self.nodes.delete_many(old_nodes)
         await self.sizes.delete_many(old_nodes)
-        await self.links.delete_many({"created": {"$lt": before}})
+        expired = {"created": {"$lt": before}}
+        # A headline that never arrives (a promo link on every page) keeps its waiting list
+        # touched forever: the sources of expired links leave it here, so it stays bounded.
+        unheard: dict[str, list[str]] = {}
+        async for link in self.links.find({**expired, "target": None}, {"key": 1, "source": 1}):
+            unheard.setdefault(link["key"], []).append(link["source"])
+        for key, sources in unheard.items():
+            await self.waiting.update_one({"_id": key}, {"$pullAll": {"sources": sources}})
+        await self.links.delete_many(expired)
         await self.waiting.delete_many({"touched": {"$lt": before}})
         await self.pending.delete_many({"created": {"$lt": before}})
         return int(res.deleted_count)

@@ -187,3 +187,22 @@ async def test_links_wait_and_resolve_as_in_the_memory_store(db_name: str) -> No
     assert seen[0] == (["s2"], ["s1"], {"k:gipfel": "t2", "k:wahl": None}, {"k:gipfel": "s1"},
                        {"k:gipfel": "known"}, ["s1"])
     await client.close()
+
+
+async def test_waiting_lists_shrink_on_claim_and_prune(db_name: str) -> None:
+    # A promo headline that never arrives would otherwise collect every source forever.
+    client, store = await open_store(db_name)
+    await store.add_links("old", {"k:promo": None, "k:story": None})
+    middle = datetime.now(UTC)
+    await asyncio.sleep(0.05)
+    await store.add_links("new", {"k:promo": None, "k:story": None})
+    await store.add_links("done", {"k:story": "somewhere"})
+    await store.prune(middle)
+    promo = await store.waiting.find_one({"_id": "k:promo"})
+    assert promo is not None and promo["sources"] == ["new"]
+    assert await store.links_of("old", ["k:promo"]) == {}
+    assert await store.claim_links("k:story", "arrived") == ["new"]
+    story = await store.waiting.find_one({"_id": "k:story"})
+    assert story is not None and story["sources"] == []
+    assert await store.claim_links("k:story", "again") == []
+    await client.close()

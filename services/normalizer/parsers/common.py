@@ -53,8 +53,9 @@ _DAY_MONTH_HINT = re.compile(rf"\.(?<=\d\.)(?:\s*{_MONTH}|\d\d?\.\d{{4}})")
 # are the same.
 _MONTH_REVERSED = r"(?:n[aä]j|bef|r[aä]m|rpa|[iy]am|[nl]uj|gua|pes|t[kc]o|von|[zc]ed)"
 _MONTH_DAY_HINT_REVERSED = re.compile(rf"\d\s+\.?[a-zäöü]*{_MONTH_REVERSED}")
-# Joins the lower-cased paragraphs for one scan; no hint pattern and no weekday name matches it,
-# so every match lies inside one paragraph, exactly as when each is scanned alone.
+# Joins paragraphs for one scan, both the hint scan and mentioned_dates: no hint pattern, weekday
+# name or date pattern matches across it, so every match lies inside one paragraph, exactly as
+# when each is scanned alone.
 _SEP = "\x00"
 
 

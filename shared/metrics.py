@@ -39,6 +39,11 @@ class ServiceMetrics:
             "newswire_articles_stored_total", "Article writes by result (inserted, updated, stale)",
             ["result"], registry=r,
         )
+        self.lag = Gauge(
+            "newswire_consumer_lag",
+            "Records past the consumer group's committed offset, per partition",
+            ["service", "group", "topic", "partition"], registry=r,
+        )
         self.ready = Gauge(
             "newswire_ready", "1 when the service's broker and database answer", ["service"],
             registry=r,

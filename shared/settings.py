@@ -23,6 +23,8 @@ class CommonSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     topic_partitions: int = Field(default=3, ge=1)
+    # How often a consuming service measures its groups' lag; 0 turns the measuring off.
+    lag_interval_seconds: float = Field(default=15.0, ge=0)
 
 
 def mongo_url_for_log(url: SecretStr) -> str:

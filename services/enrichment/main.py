@@ -14,6 +14,7 @@ from pymongo import AsyncMongoClient
 
 from shared import topics
 from shared.events import EnrichedArticle, StoryUpdate
+from shared.lag import LagMonitor
 from shared.logs import configure
 from shared.metrics import ServiceMetrics
 from shared.runtime import broker_check, ensure_topics, make_broker, ops_routes, origin_of, raw_body
@@ -90,9 +91,12 @@ def build_app(settings: EnrichmentSettings | None = None, store: StoryStore | No
         if client is not None:
             await client.close()
 
+    lag = LagMonitor(settings.common.kafka_bootstrap, metrics,
+                     {settings.group_id: [topics.CANONICAL]}, settings.common.lag_interval_seconds)
     app = AsgiFastStream(
         broker, asgi_routes=ops_routes(SERVICE, metrics, checks),
-        on_startup=[startup], on_shutdown=[shutdown], asyncapi_path="/asyncapi",
+        on_startup=[startup], after_startup=[lag.start], on_shutdown=[lag.stop, shutdown],
+        asyncapi_path="/asyncapi",
         specification=AsyncAPI(broker, title="newswire enrichment", version="0.1.0",
                                description="Language, IPTC Media Topics, entities, stories."),
     )

@@ -8,6 +8,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from shared import topics
+from shared.lag import LagMonitor
 from shared.logs import configure
 from shared.metrics import ServiceMetrics
 from shared.runtime import (
@@ -47,9 +48,11 @@ def build_app(settings: NormalizerSettings | None = None) -> tuple[AsgiFastStrea
                             topics.DLQ], settings.common.topic_partitions,
                             {topics.RAW: RAW_TOPIC_CONFIG})
 
+    lag = LagMonitor(settings.common.kafka_bootstrap, metrics, {settings.group_id: [topics.RAW]},
+                     settings.common.lag_interval_seconds)
     app = AsgiFastStream(
         broker,
         asgi_routes=ops_routes(SERVICE, metrics, {"kafka": broker_check(broker)}),
-        on_startup=[create_topics],
+        on_startup=[create_topics], after_startup=[lag.start], on_shutdown=[lag.stop],
     )
     return app, broker

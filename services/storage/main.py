@@ -10,6 +10,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from shared import topics
+from shared.lag import LagMonitor
 from shared.logs import configure
 from shared.metrics import ServiceMetrics
 from shared.runtime import (
@@ -76,6 +77,11 @@ def build_app(settings: StorageSettings | None = None) -> tuple[AsgiFastStream, 
         return await repo.ping()
 
     routes = ops_routes(SERVICE, metrics, {"kafka": broker_check(broker), "mongo": mongo_ready})
+    lag = LagMonitor(common.kafka_bootstrap, metrics,
+                     {settings.group_id: [topics.ENRICHED],
+                      f"{settings.group_id}-stories": [topics.STORY]},
+                     common.lag_interval_seconds)
     app = AsgiFastStream(broker, asgi_routes=routes, on_startup=[startup],
+                         after_startup=[lag.start], on_shutdown=[lag.stop],
                          after_shutdown=[shutdown])
     return app, broker

@@ -141,3 +141,12 @@ async def test_each_service_exposes_its_own_metrics(stack: Stack) -> None:
     assert not missing, f"metrics missing: {missing}"
     assert "faststream_received_messages_total" in stack["storage"].metrics()
     assert "newswire_processing_seconds_bucket" in stack["normalizer"].metrics()
+    # Each consuming service measures its own groups' lag, every partition of every topic.
+    lag = {"normalizer": ["news.raw"], "enrichment": ["news.canonical"],
+           "storage": ["news.enriched", "news.story"]}
+    for name, consumed in lag.items():
+        lines = [line for line in stack[name].metrics().splitlines()
+                 if line.startswith("newswire_consumer_lag{")]
+        for topic in consumed:
+            shown = [line for line in lines if f'topic="{stack.namespace}{topic}"' in line]
+            assert len(shown) == 3, (name, topic, lines)  # three partitions each

@@ -1,0 +1,92 @@
+"""Consumer-group lag from committed offsets, exported per partition as newswire_consumer_lag."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping, Sequence
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+
+from shared.metrics import ServiceMetrics
+
+log = logging.getLogger("newswire.lag")
+
+
+async def group_lag(admin: AIOKafkaAdminClient, consumer: AIOKafkaConsumer, group_id: str,
+                    topic_names: Sequence[str]) -> dict[TopicPartition, int]:
+    """Records each partition holds past the group's committed offset.
+
+    Committed, not consumed: offsets are committed only after an effect is durable, so this is
+    the work a restart would redo. A partition without a commit counts from its first retained
+    record, where an `earliest` consumer starts.
+    """
+    described = await admin.describe_topics(list(topic_names))
+    partitions = sorted(TopicPartition(t["topic"], p["partition"])
+                        for t in described if not t["error_code"] for p in t["partitions"])
+    if not partitions:
+        return {}
+    committed = await admin.list_consumer_group_offsets(group_id, partitions=partitions)
+    ends = await consumer.end_offsets(partitions)
+    starts = await consumer.beginning_offsets(partitions)
+    lag = {}
+    for tp in partitions:
+        meta = committed.get(tp)
+        done = max(meta.offset if meta is not None else -1, starts[tp])
+        lag[tp] = max(ends[tp] - done, 0)
+    return lag
+
+
+class LagMonitor:
+    """Refreshes the lag gauge of some consumer groups; a failed measurement is logged only."""
+
+    def __init__(self, bootstrap: str, metrics: ServiceMetrics,
+                 groups: Mapping[str, Sequence[str]], interval: float) -> None:
+        self.bootstrap, self.metrics, self.groups, self.interval = (
+            bootstrap, metrics, dict(groups), interval)
+        self._admin: AIOKafkaAdminClient | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def refresh(self) -> dict[str, dict[TopicPartition, int]]:
+        """Measure every group once and set the gauge; connects on first use."""
+        if self._admin is None or self._consumer is None:
+            self._admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+            await self._admin.start()
+            # No group: this consumer only asks for partition offsets and never joins one.
+            self._consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap)
+            await self._consumer.start()
+        found = {}
+        for group, names in self.groups.items():
+            lag = found[group] = await group_lag(self._admin, self._consumer, group, names)
+            for tp, value in lag.items():
+                self.metrics.lag.labels(self.metrics.service, group, tp.topic,
+                                        str(tp.partition)).set(value)
+        return found
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.refresh()
+            except (KafkaError, OSError) as exc:
+                log.warning("consumer lag not measured: %s", exc)
+            await asyncio.sleep(self.interval)
+
+    async def start(self) -> None:
+        if self.interval > 0 and self._task is None:
+            self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._consumer is not None:
+            with contextlib.suppress(KafkaError, OSError):
+                await self._consumer.stop()
+        if self._admin is not None:
+            with contextlib.suppress(KafkaError, OSError):
+                await self._admin.close()

@@ -1,4 +1,4 @@
-"""Consumer lag against real Kafka: uncommitted records per partition, and the gauge that shows them."""
+"""Consumer lag on real Kafka: uncommitted records per partition, and the gauge showing them."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -44,9 +45,11 @@ class LagMonitor:
     """Refreshes the lag gauge of some consumer groups; a failed measurement is logged only."""
 
     def __init__(self, bootstrap: str, metrics: ServiceMetrics,
-                 groups: Mapping[str, Sequence[str]], interval: float) -> None:
+                 groups: Mapping[str, Sequence[str]], interval: float,
+                 security: Mapping[str, Any] | None = None) -> None:
         self.bootstrap, self.metrics, self.groups, self.interval = (
             bootstrap, metrics, dict(groups), interval)
+        self.security = dict(security or {})
         self._admin: AIOKafkaAdminClient | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -54,10 +57,10 @@ class LagMonitor:
     async def refresh(self) -> dict[str, dict[TopicPartition, int]]:
         """Measure every group once and set the gauge; connects on first use."""
         if self._admin is None or self._consumer is None:
-            self._admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+            self._admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, **self.security)
             await self._admin.start()
             # No group: this consumer only asks for partition offsets and never joins one.
-            self._consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap)
+            self._consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, **self.security)
             await self._consumer.start()
         found = {}
         for group, names in self.groups.items():

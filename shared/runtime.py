@@ -13,6 +13,7 @@ from typing import Any, Protocol, TypeVar
 import uvicorn
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.helpers import create_ssl_context
 from faststream.asgi import AsgiFastStream
 from faststream.asgi.types import ASGIApp, Receive, Scope, Send
 from faststream.kafka import KafkaBroker
@@ -59,6 +60,25 @@ def make_broker(
     )
 
 
+def kafka_security(common: CommonSettings) -> dict[str, Any]:
+    """aiokafka client options for the same security as the broker's (admin, lag consumer).
+
+    Empty for a plaintext cluster; SASL (PLAIN or SCRAM) over TLS or not, as make_broker uses.
+    """
+    if not common.kafka_sasl_mechanism or common.kafka_sasl_password is None:
+        return {}
+    use_ssl = common.kafka_security_protocol.upper() == "SASL_SSL"
+    options: dict[str, Any] = {
+        "security_protocol": "SASL_SSL" if use_ssl else "SASL_PLAINTEXT",
+        "sasl_mechanism": common.kafka_sasl_mechanism.upper(),
+        "sasl_plain_username": common.kafka_sasl_username or "",
+        "sasl_plain_password": common.kafka_sasl_password.get_secret_value(),
+    }
+    if use_ssl:
+        options["ssl_context"] = create_ssl_context()
+    return options
+
+
 # news.raw carries whole documents; the broker's 1 MiB default record limit is too small.
 RAW_TOPIC_CONFIG = {"max.message.bytes": str(8 * 1024 * 1024)}
 
@@ -66,10 +86,10 @@ RAW_TOPIC_CONFIG = {"max.message.bytes": str(8 * 1024 * 1024)}
 async def ensure_topics(
     bootstrap: str, names: Iterable[str], partitions: int = 3,
     configs: Mapping[str, Mapping[str, str]] | None = None,
+    security: Mapping[str, Any] | None = None,
 ) -> None:
     """Create topics up front so consumers never race auto-creation; existing ones are kept."""
-    kwargs: dict[str, Any] = {"bootstrap_servers": bootstrap}
-    admin = AIOKafkaAdminClient(**kwargs)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **(security or {}))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

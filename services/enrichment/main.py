@@ -17,7 +17,15 @@ from shared.events import EnrichedArticle, StoryUpdate
 from shared.lag import LagMonitor
 from shared.logs import configure
 from shared.metrics import ServiceMetrics
-from shared.runtime import broker_check, ensure_topics, make_broker, ops_routes, origin_of, raw_body
+from shared.runtime import (
+    broker_check,
+    ensure_topics,
+    kafka_security,
+    make_broker,
+    ops_routes,
+    origin_of,
+    raw_body,
+)
 
 from .config import EnrichmentSettings
 from .handlers import EnrichmentHandler
@@ -83,7 +91,8 @@ def build_app(settings: EnrichmentSettings | None = None, store: StoryStore | No
     async def startup() -> None:
         await ensure_topics(settings.common.kafka_bootstrap,
                             [topics.CANONICAL, topics.ENRICHED, topics.STORY, topics.DLQ,
-                             *stream_topics()], settings.common.topic_partitions)
+                             *stream_topics()], settings.common.topic_partitions,
+                            security=kafka_security(settings.common))
         if isinstance(store, MongoStoryStore):
             await store.ensure_indexes()
 
@@ -92,7 +101,8 @@ def build_app(settings: EnrichmentSettings | None = None, store: StoryStore | No
             await client.close()
 
     lag = LagMonitor(settings.common.kafka_bootstrap, metrics,
-                     {settings.group_id: [topics.CANONICAL]}, settings.common.lag_interval_seconds)
+                     {settings.group_id: [topics.CANONICAL]}, settings.common.lag_interval_seconds,
+                     kafka_security(settings.common))
     app = AsgiFastStream(
         broker, asgi_routes=ops_routes(SERVICE, metrics, checks),
         on_startup=[startup], after_startup=[lag.start], on_shutdown=[lag.stop, shutdown],

@@ -12,7 +12,14 @@ from faststream.kafka import KafkaBroker
 from shared import topics
 from shared.logs import configure
 from shared.metrics import ServiceMetrics
-from shared.runtime import RAW_TOPIC_CONFIG, broker_check, ensure_topics, make_broker, ops_routes
+from shared.runtime import (
+    RAW_TOPIC_CONFIG,
+    broker_check,
+    ensure_topics,
+    kafka_security,
+    make_broker,
+    ops_routes,
+)
 
 from .config import IngestSettings
 from .feeds import FeedPoller
@@ -34,7 +41,7 @@ def build_app(settings: IngestSettings | None = None) -> tuple[AsgiFastStream, K
     async def create_topics() -> None:
         await ensure_topics(settings.common.kafka_bootstrap, [topics.RAW, topics.DLQ],
                             settings.common.topic_partitions,
-                            {topics.RAW: RAW_TOPIC_CONFIG})
+                            {topics.RAW: RAW_TOPIC_CONFIG}, kafka_security(settings.common))
 
     client = httpx.AsyncClient(timeout=settings.feed_timeout_seconds, follow_redirects=True)
     poller = FeedPoller(broker, settings.feeds, max_bytes=settings.max_payload_bytes,

@@ -15,6 +15,7 @@ from shared.runtime import (
     RAW_TOPIC_CONFIG,
     broker_check,
     ensure_topics,
+    kafka_security,
     make_broker,
     ops_routes,
     origin_of,
@@ -46,10 +47,10 @@ def build_app(settings: NormalizerSettings | None = None) -> tuple[AsgiFastStrea
     async def create_topics() -> None:
         await ensure_topics(settings.common.kafka_bootstrap, [topics.RAW, topics.CANONICAL,
                             topics.DLQ], settings.common.topic_partitions,
-                            {topics.RAW: RAW_TOPIC_CONFIG})
+                            {topics.RAW: RAW_TOPIC_CONFIG}, kafka_security(settings.common))
 
     lag = LagMonitor(settings.common.kafka_bootstrap, metrics, {settings.group_id: [topics.RAW]},
-                     settings.common.lag_interval_seconds)
+                     settings.common.lag_interval_seconds, kafka_security(settings.common))
     app = AsgiFastStream(
         broker,
         asgi_routes=ops_routes(SERVICE, metrics, {"kafka": broker_check(broker)}),

@@ -16,6 +16,7 @@ from shared.metrics import ServiceMetrics
 from shared.runtime import (
     broker_check,
     ensure_topics,
+    kafka_security,
     make_broker,
     ops_routes,
     origin_of,
@@ -67,7 +68,7 @@ def build_app(settings: StorageSettings | None = None) -> tuple[AsgiFastStream, 
 
     async def startup() -> None:
         await ensure_topics(common.kafka_bootstrap, [topics.ENRICHED, topics.STORY, topics.DLQ],
-                            common.topic_partitions)
+                            common.topic_partitions, security=kafka_security(common))
         await repo.ensure_indexes()
 
     async def shutdown() -> None:
@@ -80,7 +81,7 @@ def build_app(settings: StorageSettings | None = None) -> tuple[AsgiFastStream, 
     lag = LagMonitor(common.kafka_bootstrap, metrics,
                      {settings.group_id: [topics.ENRICHED],
                       f"{settings.group_id}-stories": [topics.STORY]},
-                     common.lag_interval_seconds)
+                     common.lag_interval_seconds, kafka_security(common))
     app = AsgiFastStream(broker, asgi_routes=routes, on_startup=[startup],
                          after_startup=[lag.start], on_shutdown=[lag.stop],
                          after_shutdown=[shutdown])

@@ -17,6 +17,14 @@ from shared.metrics import ServiceMetrics
 log = logging.getLogger("newswire.lag")
 
 
+async def partitions_of(admin: AIOKafkaAdminClient,
+                        topic_names: Sequence[str]) -> list[TopicPartition]:
+    """Every partition of the topics that exist; a missing topic has none."""
+    described = await admin.describe_topics(list(topic_names))
+    return sorted(TopicPartition(t["topic"], p["partition"])
+                  for t in described if not t["error_code"] for p in t["partitions"])
+
+
 async def group_lag(admin: AIOKafkaAdminClient, consumer: AIOKafkaConsumer, group_id: str,
                     topic_names: Sequence[str]) -> dict[TopicPartition, int]:
     """Records each partition holds past the group's committed offset.
@@ -25,9 +33,7 @@ async def group_lag(admin: AIOKafkaAdminClient, consumer: AIOKafkaConsumer, grou
     the work a restart would redo. A partition without a commit counts from its first retained
     record, where an `earliest` consumer starts.
     """
-    described = await admin.describe_topics(list(topic_names))
-    partitions = sorted(TopicPartition(t["topic"], p["partition"])
-                        for t in described if not t["error_code"] for p in t["partitions"])
+    partitions = await partitions_of(admin, topic_names)
     if not partitions:
         return {}
     committed = await admin.list_consumer_group_offsets(group_id, partitions=partitions)

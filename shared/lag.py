@@ -80,8 +80,8 @@ class LagMonitor:
         while True:
             try:
                 await self.refresh()
-            except (KafkaError, OSError) as exc:
-                log.warning("consumer lag not measured: %s", exc)
+            except Exception as exc:  # noqa: BLE001 - no failure may end the measuring
+                log.warning("consumer lag not measured: %r", exc)
             await asyncio.sleep(self.interval)
 
     async def start(self) -> None:

@@ -32,14 +32,14 @@ ReadyCheck = Callable[[], Awaitable[bool]]
 
 
 def _security(common: CommonSettings) -> Any:
-    if not common.kafka_sasl_mechanism or common.kafka_sasl_password is None:
+    """The broker's FastStream security object, from the same options as every other client."""
+    options = kafka_security(common)
+    if not options:
         return None
-    user = common.kafka_sasl_username or ""
-    password = common.kafka_sasl_password.get_secret_value()
-    use_ssl = common.kafka_security_protocol.upper() == "SASL_SSL"
     kinds = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
-    kind = kinds[common.kafka_sasl_mechanism.upper()]
-    return kind(username=user, password=password, use_ssl=use_ssl)
+    return kinds[options["sasl_mechanism"]](
+        username=options["sasl_plain_username"], password=options["sasl_plain_password"],
+        use_ssl=options["security_protocol"] == "SASL_SSL")
 
 
 def make_broker(

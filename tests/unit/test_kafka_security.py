@@ -7,9 +7,10 @@ import ssl
 import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
+from faststream.security import SASLScram512
 from pydantic import SecretStr
 
-from shared.runtime import kafka_security
+from shared.runtime import _security, kafka_security
 from shared.settings import CommonSettings
 
 pytestmark = pytest.mark.unit
@@ -50,3 +51,13 @@ async def test_aiokafka_clients_accept_the_options() -> None:
     with pytest.raises(ValueError, match="sasl_mechanism"):
         AIOKafkaAdminClient(bootstrap_servers="127.0.0.1:1",
                             **{**options, "sasl_mechanism": "NOPE"})
+
+
+def test_the_broker_gets_the_same_security() -> None:
+    broker_security = _security(CommonSettings(
+        kafka_security_protocol="SASL_SSL", kafka_sasl_mechanism="scram-sha-512",
+        kafka_sasl_username="wire", kafka_sasl_password=SecretStr("s3cret")))
+    assert isinstance(broker_security, SASLScram512)
+    assert (broker_security.username, broker_security.password, broker_security.use_ssl) == (
+        "wire", "s3cret", True)
+    assert _security(CommonSettings()) is None

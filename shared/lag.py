@@ -63,11 +63,17 @@ class LagMonitor:
     async def refresh(self) -> dict[str, dict[TopicPartition, int]]:
         """Measure every group once and set the gauge; connects on first use."""
         if self._admin is None or self._consumer is None:
-            self._admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, **self.security)
-            await self._admin.start()
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, **self.security)
             # No group: this consumer only asks for partition offsets and never joins one.
-            self._consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, **self.security)
-            await self._consumer.start()
+            consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, **self.security)
+            try:
+                await admin.start()
+                await consumer.start()
+            except BaseException:
+                # Kept only once both answer, so a failed start is retried whole next time.
+                await _close(admin, consumer)
+                raise
+            self._admin, self._consumer = admin, consumer
         found = {}
         for group, names in self.groups.items():
             lag = found[group] = await group_lag(self._admin, self._consumer, group, names)
@@ -93,9 +99,14 @@ class LagMonitor:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self._consumer is not None:
-            with contextlib.suppress(KafkaError, OSError):
-                await self._consumer.stop()
-        if self._admin is not None:
-            with contextlib.suppress(KafkaError, OSError):
-                await self._admin.close()
+        await _close(self._admin, self._consumer)
+        self._admin = self._consumer = None
+
+
+async def _close(admin: AIOKafkaAdminClient | None, consumer: AIOKafkaConsumer | None) -> None:
+    if consumer is not None:
+        with contextlib.suppress(KafkaError, OSError):
+            await consumer.stop()
+    if admin is not None:
+        with contextlib.suppress(KafkaError, OSError):
+            await admin.close()

@@ -13,8 +13,10 @@ from aiokafka import AIOKafkaConsumer
 from pymongo.asynchronous.database import AsyncDatabase
 
 from deploy.launcher import Stack
+from deploy.redrive import H_FIRST_FAILURE, Selection, redrive
 from deploy.samples import page_text
-from shared.dlq import H_EXC_CLASS, H_REASON, H_TOPIC
+from shared.dlq import H_EXC_CLASS, H_OFFSET, H_PARTITION, H_REASON, H_TOPIC
+from shared.settings import CommonSettings
 from tests.conftest import FIXTURES
 from tests.helpers import wait_docs
 
@@ -150,3 +152,40 @@ async def test_each_service_exposes_its_own_metrics(stack: Stack) -> None:
         for topic in consumed:
             shown = [line for line in lines if f'topic="{stack.namespace}{topic}"' in line]
             assert len(shown) == 3, (name, topic, lines)  # three partitions each
+
+
+async def _dlq_copies(stack: Stack, value: bytes, want: int) -> list[Any]:
+    consumer = AIOKafkaConsumer(f"{stack.namespace}news.dlq", bootstrap_servers=stack.bootstrap,
+                                auto_offset_reset="earliest", group_id=None)
+    await consumer.start()
+    found: list[Any] = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(found) < want and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=1000)
+            found += [r for got in batch.values() for r in got if r.value == value]
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def test_a_redriven_dead_letter_fails_again_with_its_first_failure(stack: Stack) -> None:
+    garbage = b"\x89PNG\r\n\x1a\n still not an article " + str(time.time_ns()).encode()
+    assert push(stack, garbage, content_type="application/octet-stream")[0] == 202
+    [first] = await _dlq_copies(stack, garbage, 1)
+    common = CommonSettings(kafka_bootstrap=stack.bootstrap)
+    chosen = Selection(reasons=frozenset({"unsupported_format"}), after_ms=first.timestamp)
+    report = await redrive(common, chosen, dlq=f"{stack.namespace}news.dlq")
+    assert report.sent[(f"{stack.namespace}news.raw", "unsupported_format")] >= 1
+    # The normalizer reads it again, fails again, and keeps where it first failed.
+    copies = await _dlq_copies(stack, garbage, 2)
+    assert len(copies) == 2
+    was = {k: v.decode() for k, v in first.headers}
+    again = {k: v.decode() for k, v in copies[1].headers}
+    assert again[H_FIRST_FAILURE] == "/".join([was[H_TOPIC], was[H_PARTITION], was[H_OFFSET]])
+    assert was[H_TOPIC] == f"{stack.namespace}news.raw"
+    assert again[H_REASON] == "unsupported_format"
+    assert again[H_OFFSET] != was[H_OFFSET]  # it failed on the re-sent record this time
+    # A second run sends that input once more, not once per failure.
+    dry = await redrive(common, chosen, dlq=f"{stack.namespace}news.dlq", dry_run=True)
+    assert dry.repeated >= 1

@@ -6,11 +6,11 @@ import argparse
 import asyncio
 import sys
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from shared import topics
@@ -63,8 +63,8 @@ def replay_headers(headers: dict[str, str]) -> list[tuple[str, bytes]]:
     return [(k, v.encode()) for k, v in kept.items()]
 
 
-async def _dead_letters(common: CommonSettings, dlq: str) -> list[Any]:
-    """Every record the DLQ holds now; later ones are left for a later run."""
+async def _dead_letters(common: CommonSettings, dlq: str) -> AsyncIterator[Any]:
+    """Every record the DLQ holds now, batch by batch; later ones are left for a later run."""
     security = kafka_security(common)
     admin = AIOKafkaAdminClient(bootstrap_servers=common.kafka_bootstrap, **security)
     await admin.start()
@@ -73,30 +73,25 @@ async def _dead_letters(common: CommonSettings, dlq: str) -> list[Any]:
     finally:
         await admin.close()
     if not partitions:
-        return []
+        return
     consumer = AIOKafkaConsumer(bootstrap_servers=common.kafka_bootstrap,
                                 enable_auto_commit=False, **security)
     await consumer.start()
     try:
-        return await _read_to(consumer, partitions)
+        ends = await consumer.end_offsets(partitions)
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        remaining = {tp for tp in partitions if ends[tp] > 0}
+        while remaining:
+            batch = await consumer.getmany(*remaining, timeout_ms=1000)
+            for tp, got in batch.items():
+                for record in got:
+                    if record.offset < ends[tp]:
+                        yield record
+            # The position, not the last record's offset: it also passes offsets with no record.
+            remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
     finally:
         await consumer.stop()
-
-
-async def _read_to(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> list[Any]:
-    """The partitions' records up to their end offsets as of now."""
-    ends = await consumer.end_offsets(partitions)
-    consumer.assign(partitions)
-    await consumer.seek_to_beginning(*partitions)
-    records: list[Any] = []
-    remaining = {tp for tp in partitions if ends[tp] > 0}
-    while remaining:
-        batch = await consumer.getmany(*remaining, timeout_ms=1000)
-        for tp, got in batch.items():
-            records += [r for r in got if r.offset < ends[tp]]
-        # The position, not the last record's offset: it also passes offsets with no record.
-        remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
-    return records
 
 
 async def redrive(common: CommonSettings, selection: Selection, *, dlq: str = topics.DLQ,
@@ -105,11 +100,10 @@ async def redrive(common: CommonSettings, selection: Selection, *, dlq: str = to
 
     Downstream effects are idempotent (stable ids, version-guarded upserts), so sending back
     an input that meanwhile succeeded changes nothing; one that fails again is dead-lettered
-    again with its first failure kept.
+    again with its first failure kept. Only the chosen records are held, not the whole DLQ.
     """
-    records = await _dead_letters(common, dlq)
     report, chosen = Report(), {}
-    for record in records:
+    async for record in _dead_letters(common, dlq):
         headers = _headers(record.headers)
         if not selection.wants(headers, record.timestamp):
             continue

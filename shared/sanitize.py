@@ -81,8 +81,3 @@ def clean_html(html: str) -> str:
     if cleaner is None:
         cleaner = _local.cleaner = nh3.Cleaner(**_HTML_RULES)
     return cleaner.clean(html)
-
-
-def clean_html_per_call(html: str) -> str:
-    """clean_html through nh3.clean, building the sanitizer each time (the reference)."""
-    return nh3.clean(html, **_HTML_RULES)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -20,6 +21,16 @@ _MAX_CAS = 32
 
 def _aware(ts: datetime) -> datetime:
     return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
+
+
+async def _upsert(collection: AsyncCollection[dict[str, Any]], doc_id: str,
+                  change: dict[str, Any]) -> None:
+    """update_one by _id with upsert, safe when two first upserts of one document race."""
+    try:
+        await collection.update_one({"_id": doc_id}, change, upsert=True)
+    except DuplicateKeyError:
+        # The other upsert created the document; a plain update lands now.
+        await collection.update_one({"_id": doc_id}, change)
 
 
 def _link_id(source_id: str, key: str) -> str:
@@ -163,11 +174,7 @@ class MongoStoryStore:
         raise RuntimeError(f"union of {a} and {b} kept losing races")
 
     async def _grow(self, root: str, by: int) -> None:
-        try:
-            await self.sizes.update_one({"_id": root}, {"$inc": {"size": by}}, upsert=True)
-        except DuplicateKeyError:
-            # Two first upserts raced; the document exists now, so a plain update lands.
-            await self.sizes.update_one({"_id": root}, {"$inc": {"size": by}})
+        await _upsert(self.sizes, root, {"$inc": {"size": by}})
 
     async def size(self, root: str) -> int:
         # Members beyond the root itself; approximate on a DB without atomic $inc.
@@ -201,12 +208,8 @@ class MongoStoryStore:
                 await self._wait_on(key, source_id, now)
 
     async def _wait_on(self, key: str, source_id: str, now: datetime) -> None:
-        change = {"$addToSet": {"sources": source_id}, "$set": {"touched": now}}
-        try:
-            await self.waiting.update_one({"_id": key}, change, upsert=True)
-        except DuplicateKeyError:
-            # Two first upserts raced; the document exists now, so a plain update lands.
-            await self.waiting.update_one({"_id": key}, change)
+        await _upsert(self.waiting, key, {"$addToSet": {"sources": source_id},
+                                          "$set": {"touched": now}})
 
     async def claim_links(self, key: str, article_id: str) -> list[str]:
         doc = await self.waiting.find_one({"_id": key})

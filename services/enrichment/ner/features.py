@@ -120,16 +120,6 @@ def features_of(word: str, gaz: Gazetteer) -> tuple[list[str], list[str]]:
     return feats, ctx
 
 
-def word_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
-    """Features of one word on its own (no context)."""
-    return tuple(features_of(word, gaz)[0])
-
-
-def context_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
-    """Features of a word as a left or right neighbour."""
-    return tuple(features_of(word, gaz)[1])
-
-
 class Featurizer:
     """Sentence features as attribute strings, for training and for crfsuite's own tagger; the
     gazetteer travels with the model file."""

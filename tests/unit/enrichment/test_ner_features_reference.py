@@ -17,8 +17,7 @@ from services.enrichment.ner.features import (
     Gazetteer,
     _ends_with,
     _shape,
-    context_features,
-    word_features,
+    features_of,
 )
 from services.enrichment.ner.tagger import TaggerSet
 from services.enrichment.ner.tokens import _TOKEN_RE, sentences
@@ -34,7 +33,7 @@ _EDGES = ["Putin-Witkoff-Treffen", "US-Präsident", "-", "a-B", "2026", "x²", "
 
 
 def _word_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
-    """word_features() as it was."""
+    """A word's own features (features_of()[0]) as the old word_features() gave them."""
     low = word.lower()
     feats = [
         "w=" + low, "s3=" + low[-3:], "s4=" + low[-4:], "s2=" + low[-2:], "s5=" + low[-5:],
@@ -68,7 +67,7 @@ def _word_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
 
 
 def _context_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
-    """context_features() as it was."""
+    """A neighbour's features (features_of()[1]) as the old context_features() gave them."""
     low = word.lower()
     out = ["w=" + low, "sh=" + _shape(word), "s3=" + low[-3:],
            "t" if word[:1].isupper() else "l"]
@@ -92,16 +91,16 @@ def test_features_equal_the_separate_functions(model_dir: Path, lang: str) -> No
     words = {w for text in _texts() for w in _TOKEN_RE.findall(text)} | set(_EDGES)
     words |= {w.capitalize() + "er" for w in list(gaz)[:5000]}  # place adjectives
     for w in words:
-        assert word_features(w, gaz) == _word_features(w, gaz), w
-        assert context_features(w, gaz) == _context_features(w, gaz), w
+        assert tuple(features_of(w, gaz)[0]) == _word_features(w, gaz), w
+        assert tuple(features_of(w, gaz)[1]) == _context_features(w, gaz), w
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=14))
 def test_features_equal_the_separate_functions_on_any_word(word: str) -> None:
     gaz = {"berlin": "LOC,geo", word.lower(): "PER,FIRST", "x": "NOUN"}
-    assert word_features(word, gaz) == _word_features(word, gaz)
-    assert context_features(word, gaz) == _context_features(word, gaz)
+    assert tuple(features_of(word, gaz)[0]) == _word_features(word, gaz)
+    assert tuple(features_of(word, gaz)[1]) == _context_features(word, gaz)
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])

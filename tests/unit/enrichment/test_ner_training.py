@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.enrichment.ner.corpora import _split_token, germeval_split, spans
-from services.enrichment.ner.features import build_gazetteer, word_features
+from services.enrichment.ner.features import build_gazetteer, features_of
 from services.enrichment.ner.gazetteers import bundled_gazetteer, merge
 from services.enrichment.ner.train import pooled, prf, score, shared_ner_dir
 
@@ -40,8 +40,8 @@ def test_learned_lists_mark_words_seen_lower_case_mid_sentence() -> None:
 
 
 def test_place_adjective_feature() -> None:
-    assert "placeadj" in word_features("Berliner", {"berlin": "geo"})
-    assert "placeadj" not in word_features("Berliner", {})
+    assert "placeadj" in features_of("Berliner", {"berlin": "geo"})[0]
+    assert "placeadj" not in features_of("Berliner", {})[0]
 
 
 def test_scoring_counts_exact_spans_per_type() -> None:

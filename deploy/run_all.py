@@ -10,27 +10,49 @@ import sys
 import time
 import urllib.request
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pymongo import AsyncMongoClient
 
 from deploy.launcher import ROOT, Stack
-from deploy.samples import page_text
+from deploy.samples import samples as generated
+from shared.ids import normalise_text_key
+from shared.sanitize import clean_text
 
 SHARED = Path(os.environ.get("NEWSWIRE_SHARED_DIR", ROOT.parent / "shared"))
 
 
-def samples() -> list[tuple[str, bytes, str]]:
-    """(name, bytes, content type): the seed when ../shared is there, our own page texts."""
-    found: list[tuple[str, bytes, str]] = []
+# The event each fixture reports on, where two of them report the same one.
+FIXTURE_STORIES = {"seed": "witkoff", "abu-dhabi": "witkoff"}
+TEXT = "text/plain; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Item:
+    """A document to push, and the event it reports on (what the linker should find)."""
+
+    name: str
+    body: bytes
+    content_type: str
+    story: str
+
+    @property
+    def headline(self) -> str:
+        return [ln for ln in self.body.decode().splitlines() if ln.strip()][1].strip()
+
+
+def samples() -> list[Item]:
+    """The seed when ../shared is there, the page-text fixtures, and deploy/sample_news."""
+    found: list[Item] = []
     seed = SHARED / "seeds" / "000_c3eca885e310276e.txt"
     if seed.is_file():
-        found.append(("seed", seed.read_bytes(), "text/plain; charset=utf-8"))
+        found.append(Item("seed", seed.read_bytes(), TEXT, FIXTURE_STORIES["seed"]))
     own = sorted((ROOT / "tests" / "fixtures" / "pagetext").glob("*.txt"))
-    found.extend((p.stem, p.read_bytes(), "text/plain; charset=utf-8") for p in own)
-    found.extend((f"generated-{i}", page_text(i).encode(), "text/plain; charset=utf-8")
-                 for i in range(3))
+    found.extend(Item(p.stem, p.read_bytes(), TEXT, FIXTURE_STORIES.get(p.stem, p.stem))
+                 for p in own)
+    found.extend(Item(s.name, s.text.encode(), TEXT, s.story) for s in generated())
     return found
 
 
@@ -78,6 +100,42 @@ def summary(docs: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _key(headline: str) -> str:
+    return normalise_text_key(clean_text(headline))
+
+
+def story_view(docs: list[dict[str, Any]], items: list[Item]) -> str:
+    """Story id -> its headlines, each tagged with the event its sample reports on; then
+    which stories mix events (the linker merged unrelated articles) and which events were
+    spread over several stories (the linker split one)."""
+    event_of = {_key(item.headline): item.story for item in items}
+    by_story: dict[str, list[dict[str, Any]]] = {}
+    for doc in docs:
+        by_story.setdefault(str(doc.get("story_id")), []).append(doc)
+    lines = [f"{len(by_story)} stor(ies), story id -> [event reported] published (UTC)  headline:"]
+    mixed: list[str] = []
+    stories_of: dict[str, set[str]] = {}
+    for story, members in sorted(by_story.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        events = {event_of.get(_key(d["headline"]), "?") for d in members}
+        for event in events:
+            stories_of.setdefault(event, set()).add(story)
+        flag = f"  <- MIXES {len(events)} events" if len(events) > 1 else ""
+        if flag:
+            mixed.append(story)
+        lines.append(f"- {story} ({len(members)}){flag}")
+        for doc in sorted(members, key=lambda d: str(d.get("version_created"))):
+            when = doc.get("version_created") or doc.get("received_at")
+            stamp = when.strftime("%d.%m. %H:%M") if when else "?"
+            event = event_of.get(_key(doc["headline"]), "?")
+            lines.append(f"    [{event}] {stamp}  {doc['headline'][:80]}")
+    split = sorted(e for e, found in stories_of.items() if len(found) > 1)
+    lines.append(
+        f"linker check: {len({i.story for i in items})} events pushed, {len(by_story)} stories "
+        f"stored; {len(mixed)} story(ies) mix unrelated events, {len(split)} event(s) split"
+        + (f" ({', '.join(split)})" if split else ""))
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="./dev run")
     parser.add_argument("--keep-running", action="store_true",
@@ -94,11 +152,12 @@ def main(argv: list[str] | None = None) -> int:
         for name, service in stack.services.items():
             print(f"  {name:<11} {service.url}  (/metrics /healthz /readyz)")
         items = samples()
-        for name, body, content_type in items:
-            reply = push(stack["ingest"].url, body, content_type, "sample")
-            print(f"pushed {name:<16} -> {reply['id']}")
+        for item in items:
+            reply = push(stack["ingest"].url, item.body, item.content_type, "sample")
+            print(f"pushed {item.name:<16} -> {reply['id']}")
         docs = asyncio.run(stored(mongo_url, stack.mongo_db, len(items), timeout=120))
         print(summary(docs))
+        print(story_view(docs, items))
         if args.keep_running:
             print("services keep running; Ctrl-C to stop")
             while True:

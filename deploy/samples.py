@@ -1,51 +1,61 @@
-"""Generated articles in the page-text layout, for the main job, e2e tests and benchmarks."""
+"""Hand-written page-text articles: invented events with 2-3 reports each, and singles."""
 
 from __future__ import annotations
 
-import random
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-_PLACES = ["Hamburg", "Leipzig", "Köln", "Dresden", "Freiburg", "Kiel", "Mainz", "Potsdam"]
-_TOPICS = [
-    ("Verkehr", "Neue Radwege", "Die Stadt baut ihr Radnetz aus und sperrt dafür mehrere Straßen."),
-    ("Wetter", "Sturmwarnung", "Der Wetterdienst warnt vor orkanartigen Böen an der Küste."),
-    ("Bildung", "Schulen digital", "Alle Klassenzimmer sollen bis zum Sommer WLAN bekommen."),
-    ("Wirtschaft", "Werk schließt", "Ein Zulieferer verlagert die Produktion ins Ausland."),
-    ("Kultur", "Museum öffnet", "Nach drei Jahren Umbau zeigt das Haus wieder seine Sammlung."),
-]
-_AUTHORS = ["Mara Lindqvist", "Paul Okafor", "Jana Wiegand", "Ole Brandt"]
+SAMPLE_DIR = Path(__file__).resolve().with_name("sample_news")
+# "faehre-2.txt" is the second report on the event "faehre"; a name without "-<n>" is a single.
+_REPORT_RE = re.compile(r"^(?P<story>.+)-(?P<n>\d+)$")
 
 
-def page_text(index: int, *, tag: str = "", rng: random.Random | None = None) -> str:
-    """One unique article; `tag` makes headlines unique per run so ids never collide."""
-    rng = rng or random.Random(index)
-    kicker, topic, teaser = _TOPICS[index % len(_TOPICS)]
-    place = _PLACES[index % len(_PLACES)]
-    author = _AUTHORS[index % len(_AUTHORS)]
-    body = [
-        f"In {place} berichteten Anwohner am Abschnitt {n + 1} von spürbaren Folgen. "
-        f"Die Verwaltung kündigte an, die Lage bis Ende der Woche zu prüfen und "
-        f"Ergebnisse öffentlich vorzustellen. Meldung {index}-{n} {tag}."
-        for n in range(rng.randint(3, 6))
-    ]
-    return "\n".join([
-        kicker,
-        f"{topic} in {place}: Stand der Dinge Nummer {index} {tag}".strip(),
-        "Aktualisiert: 12.02.2026, 10:30 Uhr",
-        f"von {author}Ein Blick auf die Lage in {place}. (Symbolbild)",
-        "Foto: dpa",
-        f"{teaser} Die Reaktionen fallen unterschiedlich aus.",
-        "Das Wichtigste in Kürze",
-        f"In {place} gibt es Neuigkeiten zum Thema {kicker}.",
-        "Die Verwaltung will bis Freitag entscheiden.",
-        *body[:2],
-        "Wie es weitergeht",
-        *body[2:],
-        "Verwendete Quellen:",
-        "Nachrichtenagentur dpa",
-        ":newstime verpasst? Hier neueste Folge ansehen",
-        "Mehr entdecken",
-        "",
-        "Aus der Region",
-        f"Weitere Nachrichten aus {place}",
-        "",
-    ])
+@dataclass(frozen=True)
+class Sample:
+    """One article as a news portal's text scrape, and the event it reports on."""
+
+    name: str
+    story: str
+    text: str
+
+    @property
+    def headline(self) -> str:
+        """The second non-empty line (the first is the kicker); every sample has both."""
+        return [line for line in self.text.splitlines() if line.strip()][1].strip()
+
+
+@cache
+def samples() -> tuple[Sample, ...]:
+    """All samples, ordered by name (so reports of one event sit together)."""
+    found = []
+    for path in sorted(SAMPLE_DIR.glob("*.txt")):
+        match = _REPORT_RE.match(path.stem)
+        story = match["story"] if match else path.stem
+        found.append(Sample(path.stem, story, path.read_text(encoding="utf-8")))
+    return tuple(found)
+
+
+def stories() -> dict[str, list[Sample]]:
+    """Event key -> its reports; a single article is an event with one report."""
+    grouped: dict[str, list[Sample]] = {}
+    for sample in samples():
+        grouped.setdefault(sample.story, []).append(sample)
+    return grouped
+
+
+def page_text(index: int, *, tag: str = "") -> str:
+    """Sample `index`; past the last sample they repeat as reprints of the same article.
+
+    A reprint (or any article given a `tag`) gets the tag and index appended to its
+    headline, because page text without a URL takes its id from the headline: callers that
+    need N distinct ids (the crash test) get them, and the reprints honestly belong to the
+    story of the article they copy.
+    """
+    pool = samples()
+    sample = pool[index % len(pool)]
+    if not tag and index < len(pool):
+        return sample.text
+    suffix = " ".join(part for part in (tag, str(index)) if part)
+    return sample.text.replace(sample.headline, f"{sample.headline} ({suffix})", 1)

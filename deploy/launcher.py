@@ -1,4 +1,4 @@
-"""Start, probe, SIGKILL and restart the four services as local processes."""
+"""Start, probe, SIGKILL and restart the five services as local processes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SERVICES = ("ingest", "normalizer", "enrichment", "storage")
+SERVICES = ("ingest", "normalizer", "enrichment", "linker", "storage")
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -87,7 +87,7 @@ class ServiceProcess:
 
 @dataclass
 class Stack:
-    """The four services sharing one namespace of topics, groups and one database."""
+    """The five services sharing one namespace of topics, groups and one database."""
 
     bootstrap: str
     mongo_url: str

@@ -364,3 +364,17 @@ class StoryUpdate(_Frozen):
         default=(), description="story ids this story absorbed now; their articles move here"
     )
     updated_at: AwareDatetime = Field(default_factory=utcnow)
+
+
+class ResolvedLink(_Frozen):
+    headline: str = Field(description="the link's headline exactly as the source lists it")
+    resolved_id: str
+
+
+class LinkUpdate(_Frozen):
+    """Published to news.links when later articles resolve a source's related headlines."""
+
+    event_version: Literal[1] = EVENT_VERSION
+    source_id: str
+    links: tuple[ResolvedLink, ...] = Field(min_length=1)
+    updated_at: AwareDatetime = Field(default_factory=utcnow)

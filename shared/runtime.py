@@ -81,6 +81,8 @@ def kafka_security(common: CommonSettings) -> dict[str, Any]:
 
 # news.raw carries whole documents; the broker's 1 MiB default record limit is too small.
 RAW_TOPIC_CONFIG = {"max.message.bytes": str(8 * 1024 * 1024)}
+# The linker's input must stay replayable back to its oldest snapshot: a week, at least.
+ANNOTATED_TOPIC_CONFIG = {"retention.ms": str(7 * 24 * 3600 * 1000)}
 
 
 async def ensure_topics(
@@ -217,3 +219,10 @@ def origin_of(msg: Any) -> Origin:
         key=record.key,
         headers=header_map(record.headers),
     )
+
+
+async def batch_records(msg: Any) -> list[Any]:
+    """Batch decoder: the raw ConsumerRecords, so each can be validated (or dead-lettered)
+    and its offset read."""
+    raw = msg.raw_message
+    return list(raw) if isinstance(raw, tuple | list) else [raw]

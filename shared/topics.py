@@ -24,12 +24,16 @@ RAW = f"{_NS}news.raw"
 CANONICAL = f"{_NS}news.canonical"
 ENRICHED = f"{_NS}news.enriched"
 STORY = f"{_NS}news.story"
+# Internal: annotated articles on ONE partition, the totally ordered input of the linker.
+ANNOTATED = f"{_NS}news.annotated"
+# Resolved source links (LinkUpdate), key = the source article's id.
+LINKS = f"{_NS}news.links"
 DLQ = f"{_NS}news.dlq"
 
 # Per top-level IPTC Media Topic streams: consumers subscribe only to what they need.
 ENRICHED_TOPIC_PREFIX = f"{ENRICHED}."
 
-ALL_CORE = (RAW, CANONICAL, ENRICHED, STORY, DLQ)
+ALL_CORE = (RAW, CANONICAL, ANNOTATED, ENRICHED, STORY, LINKS, DLQ)
 
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 

@@ -18,9 +18,6 @@ class EnrichmentSettings(BaseSettings):
     group_id: str = "newswire-enrichment"
     # None: the cache dir scripts/train_ner.py writes to (~/.cache/newswire/models).
     model_dir: Path | None = None
-    collection_prefix: str = "enrich_"
-    # Story state older than this (by article time) is pruned, keeping the store bounded.
-    retention_days: float = Field(default=14.0, gt=0)
-    window_days: float = Field(default=4.0, gt=0)
-    link_threshold: float = Field(default=0.15, ge=0, le=1)
-    prune_every: int = Field(default=1000, ge=1)
+    # One poll is annotated, then sent at once: fewer round trips, one commit per poll.
+    batch_max_records: int = Field(default=200, ge=1)
+    batch_timeout_ms: int = Field(default=20, ge=1)

@@ -1,73 +1,64 @@
-"""Enrichment message handling: validate, call the pure pipeline, publish or dead-letter."""
+"""Annotation batch handling: validate, annotate (pure), publish to the linker's stream."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
-from pymongo.errors import PyMongoError
 
 from shared import topics
 from shared.dlq import Origin, dead_letter
-from shared.events import CanonicalArticle, EnrichedArticle, utcnow
+from shared.events import CanonicalArticle, EnrichedArticle
 from shared.metrics import ServiceMetrics
-from shared.runtime import Timer, publish_dead_letter
+from shared.runtime import Timer, header_map, publish_dead_letter
 
-from .pipeline import EnrichmentPipeline, Result, topic_streams
+from .pipeline import Annotator, annotated
 
 log = logging.getLogger("newswire.enrichment")
-STAGE = "enrich"
+STAGE = "annotate"
 HEADERS = {"content-type": "application/json"}
 
 
-class EnrichmentHandler:
+class AnnotationHandler:
     def __init__(self, broker: KafkaBroker, metrics: ServiceMetrics,
-                 pipeline: EnrichmentPipeline) -> None:
-        self.broker, self.metrics, self.pipeline = broker, metrics, pipeline
+                 annotator: Annotator) -> None:
+        self.broker, self.metrics, self.annotator = broker, metrics, annotator
 
-    async def handle(self, value: bytes, origin: Origin) -> Result | None:
+    def annotate(self, value: bytes) -> EnrichedArticle:
+        return annotated(self.annotator.annotate(CanonicalArticle.model_validate_json(value)))
+
+    async def handle(self, records: Sequence[object]) -> list[EnrichedArticle]:
+        """Annotates a poll's records and sends them in order to the one-partition stream;
+        raises only when Kafka fails (then the batch is nacked and read again)."""
         with Timer(self.metrics, STAGE):
-            try:
-                article = CanonicalArticle.model_validate_json(value)
-                result = await self.pipeline.enrich(article)
-            except ValidationError as exc:
-                await self._dead_letter(value, origin, exc, "invalid_article")
-                return None
-            except PyMongoError:
-                raise  # the store is down: nack and re-read, never drop the article
-            except Exception as exc:
-                log.exception("enricher crashed", extra={"offset": origin.offset})
-                await self._dead_letter(value, origin, exc, "enricher_crash")
-                return None
-            await self.emit(result)
-        self.metrics.ok(STAGE)
-        return result
+            out: list[EnrichedArticle] = []
+            for record in records:
+                value: bytes = getattr(record, "value", b"") or b""
+                try:
+                    out.append(self.annotate(value))
+                except ValidationError as exc:
+                    await self._dead_letter(record, value, exc, "invalid_article")
+                except Exception as exc:
+                    log.exception("annotator crashed", extra={"offset": getattr(
+                        record, "offset", -1)})
+                    await self._dead_letter(record, value, exc, "enricher_crash")
+            # All to partition 0: the linker reads one totally ordered stream. Sent
+            # concurrently, queued in this order, and all awaited before the commit.
+            await asyncio.gather(*(self.broker.publish(
+                item.model_dump_json().encode(), topics.ANNOTATED, key=item.id.encode(),
+                partition=0, headers=HEADERS) for item in out))
+        self.metrics.ok(STAGE, len(out))
+        return out
 
-    async def emit(self, result: Result) -> None:
-        """Enriched article to news.enriched and its topic streams, then the story event."""
-        # Sent concurrently and all awaited: the offset is committed only after every stream
-        # acknowledged, and no two sends share a topic and key, so no ordering is at stake.
-        sends = [self._publish_article(enriched)
-                 for enriched in (result.enriched, *result.republish)]
-        if result.story is not None:
-            sends.append(self.broker.publish(result.story.model_dump_json().encode(),
-                                             topics.STORY, key=result.story.story_id.encode(),
-                                             headers=HEADERS))
-        await asyncio.gather(*sends)
-        received = result.enriched.article.received_at
-        if received is not None:
-            age = max((utcnow() - received).total_seconds(), 0.0)
-            self.metrics.end_to_end.labels(self.metrics.service, STAGE).observe(age)
-
-    async def _publish_article(self, enriched: EnrichedArticle) -> None:
-        body, key = enriched.model_dump_json().encode(), enriched.id.encode()
-        await asyncio.gather(*(self.broker.publish(body, topic, key=key, headers=HEADERS)
-                               for topic in (topics.ENRICHED, *topic_streams(enriched))))
-
-    async def _dead_letter(self, value: bytes, origin: Origin, exc: Exception,
+    async def _dead_letter(self, record: object, value: bytes, exc: Exception,
                            reason: str) -> None:
+        origin = Origin(topic=getattr(record, "topic", ""),
+                        partition=getattr(record, "partition", -1),
+                        offset=getattr(record, "offset", -1), key=getattr(record, "key", None),
+                        headers=header_map(getattr(record, "headers", None)))
         letter = dead_letter(value=value, origin=origin, service="enrichment", stage=STAGE,
                              handler=type(self).__qualname__, reason=reason, exc=exc)
         await publish_dead_letter(self.broker, letter, self.metrics, STAGE)

@@ -1,38 +1,31 @@
-"""Composition root of the enrichment service: settings, store, broker, subscriber, ASGI app."""
+"""Composition root of the annotation service (services.enrichment): broker, subscriber, app."""
 
 from __future__ import annotations
-
-from datetime import timedelta
-from typing import Any
 
 from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.specification import AsyncAPI
-from pymongo import AsyncMongoClient
 
 from shared import topics
-from shared.events import EnrichedArticle, StoryUpdate
+from shared.events import EnrichedArticle, LinkUpdate, StoryUpdate
 from shared.lag import LagMonitor
 from shared.logs import configure
 from shared.metrics import ServiceMetrics
 from shared.runtime import (
+    ANNOTATED_TOPIC_CONFIG,
+    batch_records,
     broker_check,
     ensure_topics,
     kafka_security,
     make_broker,
     ops_routes,
-    origin_of,
-    raw_body,
 )
 
 from .config import EnrichmentSettings
-from .handlers import EnrichmentHandler
-from .mongo_store import MongoStoryStore
-from .pipeline import Annotator, EnrichmentPipeline
-from .store import StoryStore
-from .stories import LinkPolicy, StoryLinker
+from .handlers import AnnotationHandler
+from .pipeline import Annotator
 from .vocab import shared_vocabulary
 
 SERVICE = "enrichment"
@@ -51,63 +44,58 @@ def _document_streams(broker: KafkaBroker) -> None:
     for name in stream_topics():
         broker.publisher(name, schema=EnrichedArticle, title=name,
                          description="Enriched articles with this top-level IPTC Media Topic.")
+    broker.publisher(topics.ANNOTATED, schema=EnrichedArticle, title="news.annotated",
+                     description="Internal: annotated articles, not yet linked, on one "
+                                 "partition (the linker's input); key = article id.")
     broker.publisher(topics.STORY, schema=StoryUpdate, title="news.story",
-                     description="A story gained an article; key = story id.")
+                     description="A story gained an article or absorbed others (merged_from); "
+                                 "key = story id. Published by the linker.")
+    broker.publisher(topics.LINKS, schema=LinkUpdate, title="news.links",
+                     description="A later article resolved a source's related headlines; "
+                                 "key = source article id. Published by the linker.")
     broker.publisher(topics.DLQ, schema=bytes, title="news.dlq",
                      description="Records that could not be enriched, with error headers.")
 
 
-def build_app(settings: EnrichmentSettings | None = None, store: StoryStore | None = None,
+def build_app(settings: EnrichmentSettings | None = None,
               annotator: Annotator | None = None) -> tuple[AsgiFastStream, KafkaBroker]:
     settings = settings or EnrichmentSettings()
-    configure(SERVICE, settings.common.log_level, json_lines=settings.common.log_json)
+    common = settings.common
+    configure(SERVICE, common.log_level, json_lines=common.log_json)
     metrics = ServiceMetrics(SERVICE)
-    broker = make_broker(settings.common, SERVICE, metrics)
-    checks: dict[str, Any] = {"kafka": broker_check(broker)}
-    client: AsyncMongoClient[dict[str, Any]] | None = None
-    if store is None:
-        client = AsyncMongoClient(settings.common.mongo_url.get_secret_value(), tz_aware=True)
-        store = MongoStoryStore(client[settings.common.mongo_db], settings.collection_prefix)
-    checks["mongo"] = store.ping
-    policy = LinkPolicy(link=settings.link_threshold, window=timedelta(days=settings.window_days),
-                        retention=timedelta(days=settings.retention_days),
-                        prune_every=settings.prune_every)
-    pipeline = EnrichmentPipeline(annotator or Annotator.default(settings.model_dir),
-                                  StoryLinker(store, policy))
-    handler = EnrichmentHandler(broker, metrics, pipeline)
+    broker = make_broker(common, SERVICE, metrics)
+    handler = AnnotationHandler(broker, metrics,
+                                annotator or Annotator.default(settings.model_dir))
 
-    # NACK_ON_ERROR: only an infrastructure failure (DLQ publish or store down) raises, and
-    # then the record is re-read; bad articles are dead-lettered and acked.
+    # Stateless: any number of replicas share the group. NACK_ON_ERROR: only an
+    # infrastructure failure (Kafka) raises, and then the batch is read again; bad articles
+    # are dead-lettered and acked.
     @broker.subscriber(
-        topics.CANONICAL, group_id=settings.group_id, auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR, decoder=raw_body, title="news.canonical",
+        topics.CANONICAL, group_id=settings.group_id, auto_offset_reset="earliest", batch=True,
+        max_records=settings.batch_max_records, batch_timeout_ms=settings.batch_timeout_ms,
+        ack_policy=AckPolicy.NACK_ON_ERROR, decoder=batch_records, title="news.canonical",
         description="CanonicalArticle JSON; key = article id.",
     )
     async def on_canonical(msg: KafkaMessage) -> None:
-        await handler.handle(bytes(msg.body), origin_of(msg))
+        await handler.handle(await batch_records(msg))
 
     _document_streams(broker)
 
     async def startup() -> None:
-        await ensure_topics(settings.common.kafka_bootstrap,
-                            [topics.CANONICAL, topics.ENRICHED, topics.STORY, topics.DLQ,
-                             *stream_topics()], settings.common.topic_partitions,
-                            security=kafka_security(settings.common))
-        if isinstance(store, MongoStoryStore):
-            await store.ensure_indexes()
+        security = kafka_security(common)
+        await ensure_topics(common.kafka_bootstrap, [topics.ANNOTATED], 1,
+                            {topics.ANNOTATED: ANNOTATED_TOPIC_CONFIG}, security)
+        await ensure_topics(common.kafka_bootstrap, [topics.CANONICAL, topics.DLQ],
+                            common.topic_partitions, security=security)
 
-    async def shutdown() -> None:
-        if client is not None:
-            await client.close()
-
-    lag = LagMonitor(settings.common.kafka_bootstrap, metrics,
-                     {settings.group_id: [topics.CANONICAL]}, settings.common.lag_interval_seconds,
-                     kafka_security(settings.common))
+    lag = LagMonitor(common.kafka_bootstrap, metrics, {settings.group_id: [topics.CANONICAL]},
+                     common.lag_interval_seconds, kafka_security(common))
     app = AsgiFastStream(
-        broker, asgi_routes=ops_routes(SERVICE, metrics, checks),
-        on_startup=[startup], after_startup=[lag.start], on_shutdown=[lag.stop, shutdown],
+        broker, asgi_routes=ops_routes(SERVICE, metrics, {"kafka": broker_check(broker)}),
+        on_startup=[startup], after_startup=[lag.start], on_shutdown=[lag.stop],
         asyncapi_path="/asyncapi",
-        specification=AsyncAPI(broker, title="newswire enrichment", version="0.1.0",
-                               description="Language, IPTC Media Topics, entities, stories."),
+        specification=AsyncAPI(broker, title="newswire enrichment", version="0.2.0",
+                               description="Annotation (language, IPTC Media Topics, "
+                                           "keyphrases, entities) and the linker's streams."),
     )
     return app, broker

@@ -1,4 +1,4 @@
-"""The enrichment pipeline: pure annotators in order, then story linking against the store."""
+"""The enrichment pipeline: pure annotators in order, then story linking on in-memory state."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.events import CanonicalArticle, EnrichedArticle, Enrichment, StoryUpdate, utcnow
+from shared.events import (
+    CanonicalArticle,
+    EnrichedArticle,
+    Enrichment,
+    LinkUpdate,
+    ResolvedLink,
+    StoryUpdate,
+)
 from shared.topics import enriched_for_topic
 
 from .doc import Doc, Enricher, article_text
@@ -14,12 +21,11 @@ from .entities import EntityEnricher
 from .keyphrases import KeyphraseEnricher
 from .language import LanguageEnricher
 from .ner.tagger import TaggerSet
-from .signature import headline_key
-from .stories import Linked, StoryLinker, apply_links
+from .stories import Linked, StoryLinker
 from .topics import TopicEnricher
 from .vocab import Vocabulary, shared_vocabulary
 
-ENRICHER = "newswire-enrichment/0.1 (lingua; iptc-lexical; crf-ner; story-unionfind)"
+ENRICHER = "newswire-enrichment/0.2 (lingua; iptc-lexical; crf-ner; story-unionfind)"
 
 
 class Annotator:
@@ -41,6 +47,19 @@ class Annotator:
         return doc
 
 
+def annotated(doc: Doc) -> EnrichedArticle:
+    """The annotation stage's output: everything but the links (news.annotated)."""
+    return build_enriched(doc, None)
+
+
+def doc_of(item: EnrichedArticle) -> Doc:
+    """The linker's working document back from an annotated article."""
+    enrichment = item.enrichment
+    return Doc(article=item.article, text=article_text(item.article),
+               language=enrichment.language, subjects=list(enrichment.subjects),
+               keyphrases=list(enrichment.keyphrases), entities=list(enrichment.entities))
+
+
 def build_enriched(doc: Doc, linked: Linked | None) -> EnrichedArticle:
     article = doc.article
     if linked is not None and linked.source_links:
@@ -58,49 +77,40 @@ def build_enriched(doc: Doc, linked: Linked | None) -> EnrichedArticle:
 class Result:
     enriched: EnrichedArticle
     story: StoryUpdate | None
-    republish: tuple[EnrichedArticle, ...] = ()
+    links: tuple[LinkUpdate, ...] = ()
+
+
+def link_result(doc: Doc, linked: Linked) -> Result:
+    """The events one linked article gives: itself, its story's change, links it resolved."""
+    enriched = build_enriched(doc, linked)
+    story = None
+    if linked.gained or linked.merged_from:
+        story = StoryUpdate(story_id=linked.story_id, article_id=enriched.id,
+                            article_version=enriched.version,
+                            headline=enriched.article.headline, size=linked.size,
+                            merged_from=linked.merged_from)
+    by_source: dict[str, list[ResolvedLink]] = {}
+    for source, headline in linked.resolved:
+        by_source.setdefault(source, []).append(
+            ResolvedLink(headline=headline, resolved_id=enriched.id))
+    links = tuple(LinkUpdate(source_id=s, links=tuple(ls)) for s, ls in by_source.items())
+    return Result(enriched, story, links)
 
 
 class EnrichmentPipeline:
-    def __init__(self, annotator: Annotator, linker: StoryLinker) -> None:
-        self.annotator, self.linker = annotator, linker
+    """Annotate and link in one process: the batch CLI, benchmarks and tests."""
+
+    def __init__(self, annotator: Annotator, linker: StoryLinker | None = None) -> None:
+        self.annotator, self.linker = annotator, linker or StoryLinker()
 
     def annotate(self, article: CanonicalArticle) -> Doc:
         return self.annotator.annotate(article)
 
-    async def link(self, doc: Doc) -> Result:
-        linked = await self.linker.link(doc)
-        enriched = build_enriched(doc, linked)
-        store = self.linker.store
-        if any(link.resolved_id is None for link in enriched.article.related):
-            # Kept so the source can be re-published once a later article resolves a link.
-            await store.save_enriched(enriched.id, enriched.model_dump_json())
-        story = None
-        if linked.gained or linked.merged_from:
-            story = StoryUpdate(story_id=linked.story_id, article_id=enriched.id,
-                                article_version=enriched.version,
-                                headline=enriched.article.headline, size=linked.size,
-                                merged_from=linked.merged_from)
-        republish = [await self._relinked(source) for source in linked.resolved_sources]
-        return Result(enriched, story, tuple(r for r in republish if r is not None))
+    def link(self, doc: Doc) -> Result:
+        return link_result(doc, self.linker.link(doc))
 
-    async def enrich(self, article: CanonicalArticle) -> Result:
-        return await self.link(self.annotate(article))
-
-    async def _relinked(self, source_id: str) -> EnrichedArticle | None:
-        store = self.linker.store
-        payload = await store.load_enriched(source_id)
-        if payload is None:
-            return None
-        old = EnrichedArticle.model_validate_json(payload)
-        keys = [headline_key(link.headline) for link in old.article.related]
-        links = apply_links(old.article.related, await store.links_of(source_id, keys))
-        new = EnrichedArticle(
-            article=old.article.model_copy(update={"related": links}),
-            enrichment=old.enrichment.model_copy(update={"enriched_at": utcnow()}),
-        )
-        await store.save_enriched(source_id, new.model_dump_json())
-        return new
+    def enrich(self, article: CanonicalArticle) -> Result:
+        return self.link(self.annotate(article))
 
 
 def topic_streams(enriched: EnrichedArticle, vocab: Vocabulary | None = None) -> list[str]:

@@ -1,4 +1,4 @@
-"""Fixtures for enrichment unit tests: the seed article and the (built-if-missing) NER models."""
+"""Fixtures for enrichment unit tests: the seed article."""
 
 from __future__ import annotations
 
@@ -6,22 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from services.enrichment.ner.tagger import default_model_dir, model_path
-from services.enrichment.ner.train import main as train_main
 from services.normalizer.pipeline import normalize
 from shared.events import CanonicalArticle, RawArticle, utcnow
 
 REPO = Path(__file__).resolve().parents[3]
 SEED = REPO.parent / "shared" / "seeds" / "000_c3eca885e310276e.txt"
-
-
-@pytest.fixture(scope="session")
-def model_dir() -> Path:
-    """Builds the CRF models once if the cache lacks them (about 45 s on 2 cores)."""
-    out = default_model_dir()
-    if not all(model_path(out, lang).exists() for lang in ("de", "en")):
-        assert train_main(["--if-missing", "--out", str(out)]) == 0
-    return out
 
 
 @pytest.fixture(scope="session")

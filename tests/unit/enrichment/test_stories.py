@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from services.enrichment.memory import POSTINGS_MAX, MemoryIndex
 from services.enrichment.pipeline import Annotator, EnrichmentPipeline
-from services.enrichment.store import POSTINGS_MAX, MemoryStoryStore, StoredArticle
+from services.enrichment.store import StoredArticle
 from services.enrichment.stories import StoryLinker
 from shared.events import BodyBlock, CanonicalArticle
 
@@ -59,88 +59,88 @@ def english_version(seed: CanonicalArticle) -> CanonicalArticle:
     ], seed, hours=3, lang="en")
 
 
-async def test_seed_follow_up_joins_story_unrelated_does_not_and_link_resolves(
+def test_seed_follow_up_joins_story_unrelated_does_not_and_link_resolves(
         annotator: Annotator, seed_article: CanonicalArticle) -> None:
-    pipe = EnrichmentPipeline(annotator, StoryLinker(MemoryStoryStore()))
-    first = await pipe.enrich(seed_article)
+    pipe = EnrichmentPipeline(annotator)
+    first = pipe.enrich(seed_article)
     assert all(link.resolved_id is None for link in first.enriched.article.related)
-    second = await pipe.enrich(follow_up(seed_article))
-    third = await pipe.enrich(unrelated(seed_article))
+    second = pipe.enrich(follow_up(seed_article))
+    third = pipe.enrich(unrelated(seed_article))
     assert second.enriched.enrichment.story_id == first.enriched.enrichment.story_id
     assert third.enriched.enrichment.story_id != first.enriched.enrichment.story_id
     assert [r.id for r in second.enriched.enrichment.related][:1] == [seed_article.id]
-    # The seed's "Mehr entdecken" link now resolves, and the seed is re-published with it.
-    assert [e.id for e in second.republish] == [seed_article.id]
-    links = {lk.headline: lk.resolved_id for lk in second.republish[0].article.related}
-    assert links["Witkoff kündigt neue Ukraine-Gespräche für kommende Woche an"] == "talks-2"
+    # The seed's "Mehr entdecken" link now resolves: a small event, not the whole seed again.
+    assert [u.source_id for u in second.links] == [seed_article.id]
+    assert [(lk.headline, lk.resolved_id) for lk in second.links[0].links] == [
+        ("Witkoff kündigt neue Ukraine-Gespräche für kommende Woche an", "talks-2")]
+    assert third.links == ()
     assert second.story is not None
     assert second.story.size == 2
 
 
-async def test_english_article_on_the_same_talks_joins_across_languages(
+def test_english_article_on_the_same_talks_joins_across_languages(
         annotator: Annotator, seed_article: CanonicalArticle) -> None:
-    pipe = EnrichmentPipeline(annotator, StoryLinker(MemoryStoryStore()))
-    first = await pipe.enrich(seed_article)
-    english = await pipe.enrich(english_version(seed_article))
+    pipe = EnrichmentPipeline(annotator)
+    first = pipe.enrich(seed_article)
+    english = pipe.enrich(english_version(seed_article))
     assert english.enriched.enrichment.language is not None
     assert english.enriched.enrichment.language.code == "en"
     assert english.enriched.enrichment.story_id == first.enriched.enrichment.story_id
 
 
-async def test_light_rewrite_is_a_duplicate_of_the_earliest(
+def test_light_rewrite_is_a_duplicate_of_the_earliest(
         annotator: Annotator, seed_article: CanonicalArticle) -> None:
-    pipe = EnrichmentPipeline(annotator, StoryLinker(MemoryStoryStore()))
-    await pipe.enrich(seed_article)
+    pipe = EnrichmentPipeline(annotator)
+    pipe.enrich(seed_article)
     body = [b.text.replace("rechnet", "erwartet") for b in seed_article.body]
     rewrite = article("rewrite-1", seed_article.headline + " (aktualisiert)", body,
                       seed_article, hours=2)
-    result = await pipe.enrich(rewrite)
+    result = pipe.enrich(rewrite)
     assert result.enriched.enrichment.duplicate_of == seed_article.id
     assert "near_duplicate" in result.enriched.enrichment.related[0].reasons
 
 
-async def test_two_replicas_sharing_a_store_give_the_same_clusters_as_one(
+def test_clusters_do_not_depend_on_the_order_articles_arrive_in(
         annotator: Annotator, seed_article: CanonicalArticle) -> None:
+    """Two annotation replicas interleave their outputs on the linker's stream in any order;
+    the stories must come out the same."""
     arts = [seed_article, follow_up(seed_article), unrelated(seed_article),
             english_version(seed_article)]
     docs = [annotator.annotate(a) for a in arts]
-
-    one = MemoryStoryStore()
-    single = StoryLinker(one)
+    single = StoryLinker()
     for d in docs:
-        await single.link(d)
-
+        single.link(d)
     for seed in range(5):
-        shared = MemoryStoryStore()
-        replicas = [StoryLinker(shared), StoryLinker(shared)]
+        other = StoryLinker()
         order = docs[:]
         random.Random(seed).shuffle(order)  # noqa: S311
-        # Both replicas run at once, interleaving at every store await.
-        await asyncio.gather(*(replicas[i % 2].link(d) for i, d in enumerate(order)))
-        assert await clusters(shared, arts) == await clusters(one, arts)
+        for d in order:
+            other.link(d)
+        assert clusters(other, arts) == clusters(single, arts)
+    assert len(set(clusters(single, arts).values())) == 2
 
 
-async def clusters(store: MemoryStoryStore, arts: list[CanonicalArticle]) -> dict[str, str]:
+def clusters(linker: StoryLinker, arts: list[CanonicalArticle]) -> dict[str, str]:
     out = {}
     for a in arts:
-        rec = await store.get(a.id)
+        rec = linker.state.index.get(a.id)
         assert rec is not None
-        out[a.id] = await store.find(rec.node)
+        out[a.id] = linker.state.forest.find(rec.node)
     return out
 
 
-async def test_a_busy_key_is_read_from_its_newest_postings_only() -> None:
-    store = MemoryStoryStore()
+def test_a_busy_key_is_read_from_its_newest_postings_only() -> None:
+    store = MemoryIndex()
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     for i in range(POSTINGS_MAX + 100):
         keys = ("l:usa", "p:rare") if i == 0 else ("l:usa",)
-        await store.put(StoredArticle(id=f"a{i:04d}", version=1, node=f"st-{i:04d}",
+        store.put(StoredArticle(id=f"a{i:04d}", version=1, node=f"st-{i:04d}",
                                       published=t0, keys=keys, sketch=(), headline_key=f"h{i}",
                                       headline=f"H{i}"))
     window = (t0 - timedelta(days=1), t0 + timedelta(days=1))
-    got = await store.candidates(("l:usa",), *window, limit=10_000, exclude="")
+    got = store.candidates(("l:usa",), *window, limit=10_000, exclude="")
     assert len(got) == POSTINGS_MAX
     assert min(a.id for a in got) == "a0100"  # the oldest 100 fell out of the busy key
     # A rare shared key still finds its old article, ranked first for sharing two keys.
-    got = await store.candidates(("l:usa", "p:rare"), *window, limit=3, exclude="")
+    got = store.candidates(("l:usa", "p:rare"), *window, limit=3, exclude="")
     assert got[0].id == "a0000"

@@ -1,0 +1,208 @@
+"""The linker's working state in process memory: every lookup through an index, none scans."""
+
+from __future__ import annotations
+
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from functools import partial
+from itertools import pairwise
+from operator import attrgetter
+
+import numpy as np
+
+from .store import StoredArticle
+
+POSTINGS_MAX = 500
+_new_slots = partial(array, "q")  # a key's postings as article slots, 8 bytes each
+
+
+class MemoryIndex:
+    """Inverted index key -> article slots in insertion order, plus a headline index.
+
+    The cost of an article does not grow with the index: candidates() counts the postings of
+    its own keys (each capped at its newest POSTINGS_MAX), and prune() keeps it bounded."""
+
+    def __init__(self) -> None:
+        self.articles: dict[str, StoredArticle] = {}
+        # key -> ids in insertion order, so a busy key's newest postings can be read alone.
+        self.by_key: dict[str, dict[str, None]] = {}
+        # The same postings as article slots, so candidates() counts shared keys with one
+        # bincount instead of a dict update per posting (a busy key has hundreds).
+        self.slots: defaultdict[str, array[int]] = defaultdict(_new_slots)
+        self.slot_of: dict[str, int] = {}
+        self.id_at: list[str] = []
+        self.headlines: dict[str, set[str]] = {}  # headline key -> article ids
+
+    def get(self, article_id: str) -> StoredArticle | None:
+        return self.articles.get(article_id)
+
+    def put(self, rec: StoredArticle) -> bool:
+        cur = self.articles.get(rec.id)
+        if cur is not None and cur.version > rec.version:
+            return False
+        if cur is not None and cur.headline_key != rec.headline_key:
+            _discard(self.headlines, cur.headline_key, rec.id)
+        self.articles[rec.id] = rec
+        self.headlines.setdefault(rec.headline_key, set()).add(rec.id)
+        slot = self.slot_of.get(rec.id)
+        if slot is None:
+            slot = self.slot_of[rec.id] = len(self.id_at)
+            self.id_at.append(rec.id)
+        for key in rec.keys:
+            ids = self.by_key.setdefault(key, {})
+            if rec.id not in ids:
+                ids[rec.id] = None
+                self.slots[key].append(slot)
+        return True
+
+    def candidates(self, keys: tuple[str, ...], since: datetime, until: datetime,
+                   limit: int, exclude: str) -> list[StoredArticle]:
+        posted = [slots[-POSTINGS_MAX:] if len(slots) > POSTINGS_MAX else slots
+                  for k in set(keys) if (slots := self.slots.get(k))]
+        if not posted:
+            return []
+        counts = np.bincount(np.frombuffer(b"".join(posted), dtype=np.int64))
+        own = self.slot_of.get(exclude)
+        if own is not None and own < len(counts):
+            counts[own] = 0
+        # Most shared keys first, then earliest node: rank by count, and look up and
+        # window-filter only the count groups that can still make the limit.
+        found = np.flatnonzero(counts)
+        found = found[np.argsort(-counts[found], kind="stable")]
+        ranked = counts[found]
+        starts = [0, *(np.flatnonzero(ranked[1:] != ranked[:-1]) + 1).tolist(), len(found)]
+        articles, id_at = self.articles, self.id_at
+        out: list[StoredArticle] = []
+        for lo, hi in pairwise(starts):
+            hits = [a for s in found[lo:hi].tolist()
+                    if (a := articles.get(id_at[s])) is not None and since <= a.published <= until]
+            hits.sort(key=attrgetter("node"))
+            out += hits[:limit - len(out)]
+            if len(out) >= limit:
+                break
+        return out
+
+    def postings(self, key: str) -> int:
+        """How many retained articles carry this key (its document frequency)."""
+        return len(self.by_key.get(key, ()))
+
+    def by_headline(self, key: str) -> StoredArticle | None:
+        hits = [self.articles[i] for i in self.headlines.get(key, ())]
+        return min(hits, key=lambda a: (a.node, a.id)) if hits else None
+
+    def prune(self, before: datetime) -> list[StoredArticle]:
+        old = [a for a in self.articles.values() if a.published < before]
+        if not old:
+            return []
+        for a in old:
+            del self.articles[a.id]
+            _discard(self.headlines, a.headline_key, a.id)
+        gone = {a.id for a in old}
+        for term, ids in list(self.by_key.items()):
+            kept = {i: None for i in ids if i not in gone}
+            if kept:
+                self.by_key[term] = kept
+            else:
+                del self.by_key[term]
+        # Slots renumbered over the articles left, so they stay as few as the articles.
+        self.id_at = [i for i in self.id_at if i not in gone]
+        self.slot_of = {i: s for s, i in enumerate(self.id_at)}
+        self.rebuild_slots()
+        return old
+
+    def rebuild_slots(self) -> None:
+        """The slot postings derived from by_key and slot_of (after a prune or a restore)."""
+        slot_of = self.slot_of
+        self.slots = defaultdict(_new_slots, {term: array("q", map(slot_of.__getitem__, ids))
+                                              for term, ids in self.by_key.items()})
+
+
+class MemoryForest:
+    """Union-find with path compression; the smaller node always becomes the root."""
+
+    def __init__(self) -> None:
+        self.parents: dict[str, str] = {}
+        self.sizes: dict[str, int] = {}
+
+    def make_set(self, node: str) -> None:
+        if node not in self.parents:
+            self.parents[node] = node
+            self.sizes[node] = 1
+
+    def find(self, node: str) -> str:
+        parents = self.parents
+        root = node
+        while (up := parents.get(root, root)) != root:
+            root = up
+        while node != root:  # path compression keeps later finds short
+            node, parents[node] = parents[node], root
+        return root
+
+    def union(self, a: str, b: str) -> str:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return ra
+        lo, hi = sorted((ra, rb))
+        self.parents[hi] = lo
+        self.sizes[lo] = self.sizes.get(lo, 1) + self.sizes.get(hi, 1)
+        return lo
+
+    def size(self, root: str) -> int:
+        return self.sizes.get(root, 1)
+
+    def drop(self, nodes: Iterable[str]) -> None:
+        # A dropped root stays the name of its surviving members: find() stops at a node
+        # without a parent entry, so their story id does not change under them.
+        for node in nodes:
+            self.parents.pop(node, None)
+            self.sizes.pop(node, None)
+
+
+class MemoryLinks:
+    """(source, headline key) -> target, with the sources waiting on each headline key."""
+
+    def __init__(self) -> None:
+        self.links: dict[tuple[str, str], str | None] = {}
+        self.by_source: dict[str, dict[str, str]] = {}  # source -> key -> headline, in order
+        self.pending: dict[str, set[str]] = {}  # headline key -> sources with it unresolved
+
+    def add(self, source_id: str, links: dict[str, tuple[str, str | None]]) -> None:
+        for key, (headline, target) in links.items():
+            if self.links.get((source_id, key)) is None:
+                self.links[(source_id, key)] = target
+                self.by_source.setdefault(source_id, {})[key] = headline
+                if target is None:
+                    self.pending.setdefault(key, set()).add(source_id)
+                else:
+                    _discard(self.pending, key, source_id)
+
+    def claim(self, key: str, article_id: str) -> list[tuple[str, str]]:
+        waiting = self.pending.get(key)
+        if not waiting:
+            return []
+        claimed = sorted(s for s in waiting if s != article_id)
+        for source in claimed:
+            self.links[(source, key)] = article_id
+            waiting.discard(source)
+        if not waiting:
+            del self.pending[key]
+        return [(source, self.by_source[source][key]) for source in claimed]
+
+    def of(self, source_id: str, keys: Iterable[str]) -> dict[str, str | None]:
+        return {k: self.links[(source_id, k)] for k in keys if (source_id, k) in self.links}
+
+    def drop(self, source_ids: Iterable[str]) -> None:
+        for source in source_ids:
+            for key in self.by_source.pop(source, ()):
+                del self.links[(source, key)]
+                _discard(self.pending, key, source)
+
+
+def _discard(index: dict[str, set[str]], key: str, item: str) -> None:
+    items = index.get(key)
+    if items is not None:
+        items.discard(item)
+        if not items:
+            del index[key]

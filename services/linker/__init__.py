@@ -1,0 +1,1 @@
+"""The linker: the stateful story-linking stage over the one-partition annotated stream."""

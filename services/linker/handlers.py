@@ -1,0 +1,109 @@
+"""Linker batch handling: apply each record in order, publish every output, then snapshot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from faststream.kafka import KafkaBroker
+from pydantic import ValidationError
+
+from services.enrichment.pipeline import Result, topic_streams
+from shared import topics
+from shared.dlq import Origin, dead_letter
+from shared.events import utcnow
+from shared.metrics import ServiceMetrics
+from shared.runtime import Timer, header_map
+
+from .stage import LinkerStage
+
+log = logging.getLogger("newswire.linker")
+STAGE = "link"
+HEADERS = {"content-type": "application/json"}
+
+
+@dataclass(frozen=True)
+class Send:
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: dict[str, str] | None = None
+
+
+def sends_of(result: Result) -> list[Send]:
+    """The article on news.enriched and its topic streams, its story change, resolved links."""
+    enriched = result.enriched
+    body, key = enriched.model_dump_json().encode(), enriched.id.encode()
+    out = [Send(t, key, body) for t in (topics.ENRICHED, *topic_streams(enriched))]
+    if result.story is not None:
+        out.append(Send(topics.STORY, result.story.story_id.encode(),
+                        result.story.model_dump_json().encode()))
+    out += [Send(topics.LINKS, u.source_id.encode(), u.model_dump_json().encode())
+            for u in result.links]
+    return out
+
+
+class LinkerHandler:
+    def __init__(self, broker: KafkaBroker, metrics: ServiceMetrics, stage: LinkerStage) -> None:
+        self.broker, self.metrics, self.stage = broker, metrics, stage
+        # Outputs of applied records not yet acknowledged by Kafka: a redelivered record
+        # (after a failed publish) is sent again from here, since the state already holds it.
+        self._unsent: dict[int, list[Send]] = {}
+
+    async def handle(self, records: Sequence[object]) -> int:
+        """Returns how many records were linked; raises only when Kafka fails (then nack)."""
+        with Timer(self.metrics, STAGE):
+            sends: list[Send] = []
+            linked = 0
+            for record in records:
+                offset: int = getattr(record, "offset", -1)
+                value: bytes = getattr(record, "value", b"") or b""
+                if offset < self.stage.next_offset:
+                    sends += self._unsent.pop(offset, [])
+                    continue
+                if offset > self.stage.next_offset:
+                    await self.stage.catch_up(offset)
+                try:
+                    result = self.stage.apply(offset, value)
+                except ValidationError as exc:
+                    out = [self._dead_letter(record, value, exc, "invalid_article")]
+                except Exception as exc:
+                    log.exception("linker crashed", extra={"offset": offset})
+                    out = [self._dead_letter(record, value, exc, "linker_crash")]
+                else:
+                    out = sends_of(result)
+                    linked += 1
+                    self._observe_age(result)
+                self._unsent[offset] = out
+                sends += out
+            await asyncio.gather(*(self.broker.publish(s.value, s.topic, key=s.key,
+                                                       headers=s.headers or HEADERS)
+                                   for s in sends))
+            self._unsent.clear()
+        self.metrics.ok(STAGE, linked)
+        if self.stage.snapshot_due():
+            size = await self.stage.save_snapshot()
+            log.info("linker snapshot saved",
+                     extra={"offset": self.stage.next_offset, "bytes": size})
+        return linked
+
+    def _observe_age(self, result: Result) -> None:
+        received = result.enriched.article.received_at
+        if received is not None:
+            age = max((utcnow() - received).total_seconds(), 0.0)
+            self.metrics.end_to_end.labels(self.metrics.service, STAGE).observe(age)
+
+    def _dead_letter(self, record: object, value: bytes, exc: Exception, reason: str) -> Send:
+        """The DLQ record goes out with the batch, so a failed publish re-sends it too."""
+        origin = Origin(topic=getattr(record, "topic", ""),
+                        partition=getattr(record, "partition", -1),
+                        offset=getattr(record, "offset", -1), key=getattr(record, "key", None),
+                        headers=header_map(getattr(record, "headers", None)))
+        letter = dead_letter(value=value, origin=origin, service="linker", stage=STAGE,
+                             handler=type(self).__qualname__, reason=reason, exc=exc)
+        self.metrics.failed(STAGE, reason)
+        log.warning("dead-lettered record", extra={"reason": reason, "stage": STAGE,
+                                                   "error": str(exc)[:500]})
+        return Send(topics.DLQ, letter.key, letter.value, letter.headers)

@@ -1,0 +1,185 @@
+"""The linker's recovery: a snapshot restores the exact state, a takeover replays to the same
+outputs as an uninterrupted run, a redelivery repeats what was not yet sent."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from faststream.kafka import KafkaBroker, TestKafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from services.enrichment.pipeline import doc_of, link_result
+from services.enrichment.snapshot import SnapshotError, dump_state, load_state
+from services.enrichment.stories import StoryLinker
+from services.linker.handlers import LinkerHandler
+from services.linker.stage import LinkerStage, SnapshotPolicy
+from shared import topics
+from shared.dlq import H_REASON
+from shared.events import EnrichedArticle, LinkUpdate
+from shared.metrics import ServiceMetrics
+from shared.runtime import raw_body
+
+from .conftest import ListReplay, MemorySnapshots
+
+pytestmark = pytest.mark.unit
+
+
+def outcome(enriched: EnrichedArticle) -> tuple[Any, ...]:
+    """What recovery must reproduce: story, duplicate, related articles, resolved links."""
+    e = enriched.enrichment
+    return (enriched.id, enriched.version, e.story_id, e.duplicate_of,
+            tuple((r.id, r.score) for r in e.related),
+            tuple((lk.headline, lk.resolved_id) for lk in enriched.article.related))
+
+
+def uninterrupted(values: list[bytes]) -> list[tuple[Any, ...]]:
+    stage = LinkerStage(MemorySnapshots(), ListReplay(values))
+    return [outcome(stage.apply(o, v).enriched) for o, v in enumerate(values)]
+
+
+def test_a_restored_snapshot_links_the_rest_exactly_as_the_original(
+        annotated_values: list[bytes]) -> None:
+    whole = LinkerStage(MemorySnapshots(), ListReplay(annotated_values))
+    results = [whole.apply(o, v) for o, v in enumerate(annotated_values)]
+    cut = len(annotated_values) // 2
+    first = LinkerStage(MemorySnapshots(), ListReplay(annotated_values))
+    for o in range(cut):
+        first.apply(o, annotated_values[o])
+    state, offset = load_state(dump_state(first.linker.state, first.next_offset))
+    assert offset == cut
+    restored = StoryLinker(state, first.policy)
+    rest = [link_result(*_doc_and(restored, v)) for v in annotated_values[cut:]]
+    assert [outcome(r.enriched) for r in rest] == [outcome(r.enriched) for r in results[cut:]]
+    assert [links(r.links) for r in rest] == [links(r.links) for r in results[cut:]]
+    # The state itself ends identical, byte for byte.
+    assert dump_state(restored.state, 0) == dump_state(whole.linker.state, 0)
+    # The stream holds real work for recovery to get right.
+    stories = {r.enriched.enrichment.story_id for r in results}
+    assert 10 <= len(stories) < len(results)
+    assert any(r.links for r in results)
+    assert any(r.enriched.enrichment.duplicate_of for r in results)
+
+
+def links(updates: tuple[LinkUpdate, ...]) -> list[tuple[Any, ...]]:
+    return [(u.source_id, u.links) for u in updates]
+
+
+def _doc_and(linker: StoryLinker, value: bytes) -> tuple[Any, Any]:
+    doc = doc_of(EnrichedArticle.model_validate_json(value))
+    return doc, linker.link(doc)
+
+
+def test_garbage_is_no_snapshot() -> None:
+    with pytest.raises(SnapshotError):
+        load_state(b"not a snapshot")
+
+
+@dataclass
+class Record:
+    offset: int
+    value: bytes
+    topic: str = topics.ANNOTATED
+    partition: int = 0
+    key: bytes | None = None
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+def _spied() -> tuple[KafkaBroker, dict[str, list[bytes]]]:
+    broker = KafkaBroker()
+    seen: dict[str, list[bytes]] = {}
+
+    def spy_for(topic: str) -> Any:
+        async def spy(msg: KafkaMessage) -> None:
+            seen.setdefault(topic, []).append(bytes(msg.body))
+        return spy
+
+    for topic in (topics.ENRICHED, topics.STORY, topics.LINKS, topics.DLQ):
+        broker.subscriber(topic, group_id=f"spy-{topic}", decoder=raw_body)(spy_for(topic))
+    return broker, seen
+
+
+async def test_a_takeover_restores_the_snapshot_replays_and_matches_an_uninterrupted_run(
+        annotated_values: list[bytes]) -> None:
+    values = annotated_values
+    snapshots, replay = MemorySnapshots(), ListReplay(values)
+    broker, seen = _spied()
+    async with TestKafkaBroker(broker):
+        active = LinkerHandler(broker, ServiceMetrics("linker"), LinkerStage(
+            snapshots, replay, snapshot=SnapshotPolicy(every=20, seconds=3600)))
+        for start in range(0, 50, 10):  # polls of 10, a snapshot after every second
+            await active.handle([Record(o, values[o]) for o in range(start, start + 10)])
+        assert snapshots.latest is not None
+        assert snapshots.latest.offset == 40
+        # The active linker dies after committing 50: the standby starts from the snapshot
+        # (40) and is handed offset 50 by the group.
+        standby = LinkerHandler(broker, ServiceMetrics("linker"), LinkerStage(snapshots, replay))
+        await standby.handle([Record(o, values[o]) for o in range(50, len(values))])
+    assert replay.reads == [(40, 50)]
+    got = [outcome(EnrichedArticle.model_validate_json(b)) for b in seen[topics.ENRICHED]]
+    # Sends of one poll are concurrent, so compare as sets of (article, version) outcomes.
+    assert sorted(got) == sorted(uninterrupted(values))
+    assert len(got) == len(values)
+    # Each resolved link announced once across both instances.
+    updates = [LinkUpdate.model_validate_json(b) for b in seen.get(topics.LINKS, [])]
+    assert updates
+    assert len({u.model_dump_json(exclude={"updated_at"}) for u in updates}) == len(updates)
+
+
+async def test_a_redelivered_poll_resends_only_what_was_not_acknowledged(
+        annotated_values: list[bytes]) -> None:
+    values = annotated_values[:6]
+    broker, seen = _spied()
+    stage = LinkerStage(MemorySnapshots(), ListReplay(values))
+    handler = LinkerHandler(broker, ServiceMetrics("linker"), stage)
+    async with TestKafkaBroker(broker):
+        await handler.handle([Record(o, values[o]) for o in range(3)])
+        first = list(seen[topics.ENRICHED])
+        # Kafka failed after the state took records 3..5: the poll is read again.
+        publish = broker.publish
+        calls = {"n": 0}
+
+        async def failing(*args: Any, **kwargs: Any) -> Any:
+            calls["n"] += 1
+            if calls["n"] == 1:
+                raise ConnectionError("broker down")
+            return await publish(*args, **kwargs)
+
+        broker.publish = failing  # type: ignore[method-assign]
+        with pytest.raises(ConnectionError):
+            await handler.handle([Record(o, values[o]) for o in range(3, 6)])
+        broker.publish = publish  # type: ignore[method-assign]
+        assert stage.next_offset == 6
+        # The nack rewinds to 3, and the already applied records go out from the unsent list,
+        # while 0..2 (acknowledged) are not sent twice.
+        await handler.handle([Record(o, values[o]) for o in range(6)])
+    ids = [EnrichedArticle.model_validate_json(b).id for b in seen[topics.ENRICHED]]
+    assert len(first) == 3
+    assert ids.count(EnrichedArticle.model_validate_json(values[0]).id) == 1
+    assert sorted(outcome(EnrichedArticle.model_validate_json(b))
+                  for b in seen[topics.ENRICHED][-3:]) == sorted(uninterrupted(values)[3:])
+
+
+async def test_a_bad_record_is_dead_lettered_and_the_stream_goes_on(
+        annotated_values: list[bytes]) -> None:
+    broker, seen = _spied()
+    stage = LinkerStage(MemorySnapshots(), ListReplay([]))
+    handler = LinkerHandler(broker, ServiceMetrics("linker"), stage)
+    async with TestKafkaBroker(broker):
+        linked = await handler.handle([Record(0, b"{oops", key=b"k"),
+                                       Record(1, annotated_values[0])])
+    assert linked == 1
+    assert seen[topics.DLQ] == [b"{oops"]
+    assert len(seen[topics.ENRICHED]) == 1
+    assert stage.next_offset == 2
+
+
+def test_link_update_carries_only_the_links() -> None:
+    update = LinkUpdate.model_validate_json(json.dumps(
+        {"source_id": "s", "links": [{"headline": "H", "resolved_id": "a"}]}))
+    assert update.links[0].resolved_id == "a"
+    with pytest.raises(ValueError, match="at least 1"):
+        LinkUpdate(source_id="s", links=())
+    assert H_REASON  # the DLQ reason header is what operators filter on

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,3 +63,44 @@ def history_document(doc: dict[str, Any]) -> dict[str, Any]:
     version_doc["article_id"] = doc["_id"]
     version_doc["_id"] = f"{doc['_id']}#v{doc['version']}"
     return version_doc
+
+
+def link_key(headline: str) -> str:
+    """A field name for a headline: headlines hold '.' and '$', which MongoDB reads as paths."""
+    return hashlib.sha256(headline.encode()).hexdigest()[:32]
+
+
+def link_field(headline: str, resolved_id: str) -> tuple[str, dict[str, str]]:
+    """The `$set` entry recording one resolution in the source's resolutions document."""
+    return f"links.{link_key(headline)}", {"headline": headline, "resolved_id": resolved_id}
+
+
+def resolutions_of(links_doc: Mapping[str, Any] | None) -> dict[str, str]:
+    """headline -> resolved id, from a resolutions document (or nothing)."""
+    if not links_doc:
+        return {}
+    return {v["headline"]: v["resolved_id"] for v in links_doc.get("links", {}).values()}
+
+
+def has_unresolved(doc: Mapping[str, Any]) -> bool:
+    return any(link.get("resolved_id") is None for link in doc["article"].get("related", ()))
+
+
+def resolution_patch(current: Sequence[Mapping[str, Any]], resolutions: Mapping[str, str],
+                     base: Sequence[Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """`$set` fields (by index) that make each related link what it should be; {} if it is.
+
+    A link's value is its resolution when one is known, else the value in `base` (the links as
+    the article version arrived; defaults to `current`). Paths are by index because FerretDB
+    implements neither arrayFilters nor pipeline updates; an index whose headline differs
+    between `base` and `current` is not the same link and is left alone.
+    """
+    base = current if base is None else base
+    patch: dict[str, Any] = {}
+    for i, (now, was) in enumerate(zip(current, base, strict=False)):
+        if now.get("headline") != was.get("headline"):
+            continue
+        target = resolutions.get(now.get("headline", ""), was.get("resolved_id"))
+        if now.get("resolved_id") != target:
+            patch[f"article.related.{i}.resolved_id"] = target
+    return patch

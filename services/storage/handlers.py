@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from shared import topics
 from shared.dlq import Origin, dead_letter
-from shared.events import EnrichedArticle, StoryUpdate, utcnow
+from shared.events import EnrichedArticle, LinkUpdate, StoryUpdate, utcnow
 from shared.metrics import ServiceMetrics
 from shared.runtime import Timer, header_map, publish_dead_letter
 
@@ -64,6 +64,19 @@ class StorageHandler:
         moved = await self.repo.merge_stories(update.story_id, update.merged_from)
         self.metrics.ok("story")
         return moved
+
+    async def handle_links(self, value: bytes, origin: Origin) -> int:
+        """Later articles resolved a source's related headlines: set them on it (news.links)."""
+        try:
+            update = LinkUpdate.model_validate_json(value)
+        except ValidationError as exc:
+            letter = dead_letter(value=value, origin=origin, service="storage", stage="links",
+                                 handler=type(self).__qualname__, reason="invalid_event", exc=exc)
+            await publish_dead_letter(self.broker, letter, self.metrics, "links", self.dlq_topic)
+            return 0
+        changed = await self.repo.resolve_links(update.source_id, update.links)
+        self.metrics.ok("links")
+        return changed
 
     async def _validate(self, record: object) -> EnrichedArticle | None:
         value: bytes = getattr(record, "value", b"") or b""

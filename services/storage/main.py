@@ -66,8 +66,17 @@ def build_app(settings: StorageSettings | None = None) -> tuple[AsgiFastStream, 
     async def on_story(msg: KafkaMessage) -> None:
         await handler.handle_story(bytes(msg.body), origin_of(msg))
 
+    # Resolved source links: recorded, then set on the stored article; a database error nacks.
+    @broker.subscriber(
+        topics.LINKS, group_id=f"{settings.group_id}-links", auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR, decoder=raw_body,
+    )
+    async def on_links(msg: KafkaMessage) -> None:
+        await handler.handle_links(bytes(msg.body), origin_of(msg))
+
     async def startup() -> None:
-        await ensure_topics(common.kafka_bootstrap, [topics.ENRICHED, topics.STORY, topics.DLQ],
+        await ensure_topics(common.kafka_bootstrap,
+                            [topics.ENRICHED, topics.STORY, topics.LINKS, topics.DLQ],
                             common.topic_partitions, security=kafka_security(common))
         await repo.ensure_indexes()
 
@@ -80,7 +89,8 @@ def build_app(settings: StorageSettings | None = None) -> tuple[AsgiFastStream, 
     routes = ops_routes(SERVICE, metrics, {"kafka": broker_check(broker), "mongo": mongo_ready})
     lag = LagMonitor(common.kafka_bootstrap, metrics,
                      {settings.group_id: [topics.ENRICHED],
-                      f"{settings.group_id}-stories": [topics.STORY]},
+                      f"{settings.group_id}-stories": [topics.STORY],
+                      f"{settings.group_id}-links": [topics.LINKS]},
                      common.lag_interval_seconds, kafka_security(common))
     app = AsgiFastStream(broker, asgi_routes=routes, on_startup=[startup],
                          after_startup=[lag.start], on_shutdown=[lag.stop],

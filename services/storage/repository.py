@@ -1,23 +1,35 @@
-"""MongoDB adapter for articles: batched guarded upserts, history, indexes, ping."""
+"""MongoDB adapter for articles: batched guarded upserts, history, story membership, links."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from shared.events import EnrichedArticle, utcnow
+from shared.events import EnrichedArticle, ResolvedLink, utcnow
 
-from .documents import article_document, guarded_update, history_document
+from .documents import (
+    article_document,
+    guarded_update,
+    has_unresolved,
+    history_document,
+    link_field,
+    resolution_patch,
+    resolutions_of,
+)
 
 log = logging.getLogger("newswire.storage")
 DUPLICATE_KEY = 11000
+# Aliases are flattened on every merge, so one hop is the rule; the bound only stops a cycle.
+MAX_ALIAS_HOPS = 8
+# A link update re-reads the article when a new version landed while it patched; bounded.
+MAX_PATCH_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -32,17 +44,30 @@ class ArticleRepository(Protocol):
 
     async def merge_stories(self, root: str, merged: Sequence[str]) -> int: ...
 
+    async def resolve_links(self, source_id: str, links: Sequence[ResolvedLink]) -> int: ...
+
     async def ping(self) -> bool: ...
 
 
 class MongoArticleRepository:
+    """Every write is by `_id` (the only filter FerretDB pushes down) or one bulk_write per poll.
+
+    The one exception is the version guard of an update to a stored id, `{_id, order_key}`,
+    batched once per poll: a by-`_id` write cannot compare-and-set, and a read-then-write
+    would let a zombie replica overwrite a newer version.
+    """
+
     def __init__(self, db: AsyncDatabase[dict[str, Any]], articles: str, versions: str) -> None:
         self.db = db
         self.articles = db[articles]
         self.versions = db[versions]
-        # Merged story id -> the story it now belongs to, so a write that arrives after the
-        # merge event (another topic, no ordering between them) still gets the current id.
-        self.story_aliases = db[f"{articles}_story_aliases"]
+        # Per story id: `members` (article ids ever written with it), and once absorbed, `root`
+        # (the story it now belongs to) and on a root `absorbed` (every story it took in).
+        # Re-labelling after a merge walks the members by _id instead of querying by story_id.
+        self.stories = db[f"{articles}_stories"]
+        # Per source article id: the resolutions of its related headlines, which may arrive
+        # before the article (another topic, no ordering) and must survive its later versions.
+        self.links = db[f"{articles}_links"]
 
     @classmethod
     def connect(cls, url: str, db_name: str, articles: str, versions: str
@@ -71,7 +96,9 @@ class MongoArticleRepository:
             return WriteResult(0, 0, 0)
         now = utcnow()
         docs = [article_document(item, now) for item in items]
-        await self._apply_aliases(docs)
+        roots = await self._roots({d["story_id"] for d in docs if d["story_id"]})
+        for doc in docs:
+            doc["story_id"] = roots.get(doc["story_id"], doc["story_id"])
         await self._insert_ignoring_duplicates(self.versions, [history_document(d) for d in docs])
         pending = _newest_per_id(docs)
         stale = len(docs) - len(pending)
@@ -87,41 +114,145 @@ class MongoArticleRepository:
                 [guarded_update(pending[i]) for i in sorted(existing)], ordered=False)
             updated = result.matched_count
             stale += len(existing) - result.matched_count
-        # A merge may have landed between the alias lookup above and these writes; its alias
-        # is written before it re-labels, so checking again after writing closes that gap.
-        await self._relabel_merged(list(pending.values()))
+        written = list(pending.values())
+        # Membership before the second alias check: a merge either sees the member or wrote
+        # its alias before that check, so one of the two moves the article.
+        await self._add_members(written)
+        await self._relabel_merged(written)
+        await self._apply_links(written, existing)
         return WriteResult(inserted, updated, stale)
 
     async def merge_stories(self, root: str, merged: Sequence[str]) -> int:
-        """Re-label articles (and earlier aliases) of absorbed stories; returns articles moved."""
-        old = [m for m in merged if m != root]
+        """Move the articles of absorbed stories to `root`; returns the articles moved."""
+        # news.story is keyed by story id, so "C took B" may be handled before "B took A".
+        root = (await self._roots({root})).get(root, root)
+        old = sorted({m for m in merged if m != root})
         if not old:
             return 0
-        for story in old:
-            await self.story_aliases.replace_one({"_id": story}, {"root": root}, upsert=True)
-        await self.story_aliases.update_many({"root": {"$in": old}}, {"$set": {"root": root}})
-        result = await self.articles.update_many({"story_id": {"$in": old}},
-                                                 {"$set": {"story_id": root}})
-        return int(result.modified_count)
+        found = await self._find_by_ids(self.stories, old, {"members": 1, "absorbed": 1})
+        absorbed = set(old).union(*(d.get("absorbed", ()) for d in found.values())) - {root}
+        members = sorted(set().union(*(d.get("members", ()) for d in found.values())))
+        # Aliases first: a write racing this merge checks them after it stored its article.
+        ops = [UpdateOne({"_id": s}, {"$set": {"root": root}}, upsert=True) for s in absorbed]
+        ops.append(UpdateOne({"_id": root}, {"$addToSet": {
+            "members": {"$each": members}, "absorbed": {"$each": sorted(absorbed)}}}, upsert=True))
+        await self.stories.bulk_write(ops, ordered=False)
+        return await self._move(members, absorbed, root)
 
-    async def _aliases(self, docs: list[dict[str, Any]]) -> dict[str, str]:
-        stories = {d["story_id"] for d in docs if d.get("story_id")}
-        if not stories:
-            return {}
-        # One find by _id per story: the cheap lookup on every Mongo-wire database.
-        found = await asyncio.gather(*(self.story_aliases.find_one({"_id": s}) for s in stories))
-        return {f["_id"]: f["root"] for f in found if f}
+    async def resolve_links(self, source_id: str, links: Sequence[ResolvedLink]) -> int:
+        """Record resolutions of a source's headlines, then set them on the stored article.
 
-    async def _apply_aliases(self, docs: list[dict[str, Any]]) -> None:
-        roots = await self._aliases(docs)
-        for doc in docs:
-            doc["story_id"] = roots.get(doc["story_id"], doc["story_id"])
+        Returns how many related links of the stored article changed (0 if not stored yet:
+        the article write applies the recorded resolutions then).
+        """
+        fields = dict(link_field(link.headline, link.resolved_id) for link in links)
+        # Recorded before the article is read, so a version written meanwhile finds them.
+        recorded = await self.links.find_one_and_update(
+            {"_id": source_id}, {"$set": fields}, upsert=True,
+            return_document=ReturnDocument.AFTER)
+        return await self._patch_stored(source_id, resolutions_of(recorded))
 
-    async def _relabel_merged(self, docs: list[dict[str, Any]]) -> None:
-        for old, root in (await self._aliases(docs)).items():
-            ids = [d["_id"] for d in docs if d["story_id"] == old]
-            await self.articles.update_many({"_id": {"$in": ids}, "story_id": old},
-                                            {"$set": {"story_id": root}})
+    async def _patch_stored(self, source_id: str, resolutions: dict[str, str]) -> int:
+        """Read-patch-verify by _id: FerretDB has no arrayFilters, so paths come from a read.
+
+        If a new version of the article landed between the read and the patch, its links may
+        sit at other indices; the patch is then redone from that version's own links (its
+        history copy), which also undoes a value written at the wrong index.
+        """
+        changed, base = 0, None
+        projection = {"order_key": 1, "version": 1, "article.related": 1}
+        for _ in range(MAX_PATCH_ATTEMPTS):
+            doc = await self.articles.find_one({"_id": source_id}, projection)
+            if doc is None:
+                return changed
+            patch = resolution_patch(doc["article"].get("related", []), resolutions, base)
+            if patch:
+                await self.articles.update_one({"_id": source_id}, {"$set": patch})
+                changed += sum(v is not None for v in patch.values())
+            check = await self.articles.find_one({"_id": source_id}, {"order_key": 1})
+            if check is None or check["order_key"] == doc["order_key"]:
+                return changed
+            history = await self.versions.find_one(
+                {"_id": f"{source_id}#v{check.get('version', doc['version'])}"},
+                {"article.related": 1})
+            base = history["article"].get("related", []) if history else None
+        log.warning("related links of %s kept changing while patched", source_id)
+        return changed
+
+    async def _apply_links(self, written: list[dict[str, Any]], existing: set[Any]) -> None:
+        """Recorded resolutions onto the articles just written; read only where one is open."""
+        open_ids = [d["_id"] for d in written if has_unresolved(d)]
+        if not open_ids:
+            return
+        found = await self._find_by_ids(self.links, open_ids, None)
+        ops = []
+        for doc in written:
+            resolutions = resolutions_of(found.get(doc["_id"]))
+            if not resolutions:
+                continue
+            if doc["_id"] in existing:
+                # A guarded update may have lost to a newer stored version with other links:
+                # patch what is stored, not this document's layout.
+                await self._patch_stored(doc["_id"], resolutions)
+            elif patch := resolution_patch(doc["article"]["related"], resolutions):
+                ops.append(UpdateOne({"_id": doc["_id"]}, {"$set": patch}))
+        if ops:
+            await self.articles.bulk_write(ops, ordered=False)
+
+    async def _add_members(self, written: list[dict[str, Any]]) -> None:
+        by_story: dict[str, list[str]] = {}
+        for doc in written:
+            if doc["story_id"]:
+                by_story.setdefault(doc["story_id"], []).append(doc["_id"])
+        if by_story:
+            await self.stories.bulk_write(
+                [UpdateOne({"_id": s}, {"$addToSet": {"members": {"$each": ids}}}, upsert=True)
+                 for s, ids in sorted(by_story.items())], ordered=False)
+
+    async def _relabel_merged(self, written: list[dict[str, Any]]) -> None:
+        """A merge may have landed after the first alias lookup: check again, move by _id."""
+        for old, root in (await self._roots({d["story_id"] for d in written
+                                             if d["story_id"]})).items():
+            ids = [d["_id"] for d in written if d["story_id"] == old]
+            await self.stories.update_one({"_id": root}, {"$addToSet": {"members": {"$each": ids}}},
+                                          upsert=True)
+            await self._move(ids, {old}, root)
+
+    async def _move(self, ids: Sequence[str], stories: set[str], root: str) -> int:
+        """Re-label the given articles that are still in one of `stories`: read and write by _id.
+
+        Members are never removed from a story, so an article a newer version moved elsewhere
+        is still listed; reading its current story first keeps it where it is.
+        """
+        current = await self._find_by_ids(self.articles, ids, {"story_id": 1})
+        moving = sorted(i for i, d in current.items() if d.get("story_id") in stories)
+        if moving:
+            await self.articles.bulk_write(
+                [UpdateOne({"_id": i}, {"$set": {"story_id": root}}) for i in moving],
+                ordered=False)
+        return len(moving)
+
+    async def _roots(self, stories: Iterable[str]) -> dict[str, str]:
+        """Story id -> the story that absorbed it, for those absorbed; one find by _id each."""
+        roots: dict[str, str] = {}
+        frontier = {s: s for s in stories}
+        for _ in range(MAX_ALIAS_HOPS):
+            found = await self._find_by_ids(self.stories, sorted(set(frontier.values())),
+                                             {"root": 1})
+            step = {s: found[at]["root"] for s, at in frontier.items()
+                    if at in found and found[at].get("root") not in (None, at)}
+            if not step:
+                break
+            roots.update(step)
+            frontier = step
+        return roots
+
+    @staticmethod
+    async def _find_by_ids(collection: Any, ids: Sequence[Any], projection: dict[str, int] | None
+                           ) -> dict[Any, dict[str, Any]]:
+        """One find_one by _id per id, concurrently: FerretDB scans for `_id: {$in}`."""
+        found = await asyncio.gather(*(collection.find_one({"_id": i}, projection) for i in ids))
+        return {f["_id"]: f for f in found if f}
 
     @staticmethod
     async def _insert_ignoring_duplicates(collection: Any, docs: list[dict[str, Any]]

@@ -10,24 +10,36 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
+from services.storage.config import StorageSettings
 from services.storage.handlers import StorageHandler
-from services.storage.main import _records
+from services.storage.main import _records, build_app
 from services.storage.repository import WriteResult
+from shared import topics
 from shared.dlq import H_REASON, Origin
-from shared.events import CanonicalArticle, EnrichedArticle, Enrichment, StoryUpdate
+from shared.events import (
+    CanonicalArticle,
+    EnrichedArticle,
+    Enrichment,
+    LinkUpdate,
+    RelatedLink,
+    ResolvedLink,
+    StoryUpdate,
+)
 from shared.metrics import ServiceMetrics
-from shared.runtime import raw_body
+from shared.runtime import origin_of, raw_body
 
 pytestmark = pytest.mark.unit
 
 
 class FakeRepo:
-    """Keeps the newest version per id, like the Mongo adapter's guard."""
+    """Keeps the newest version per id, like the Mongo adapter's guard, and applies recorded
+    link resolutions to every version written, like the adapter's resolutions collection."""
 
     def __init__(self) -> None:
         self.docs: dict[str, EnrichedArticle] = {}
         self.fail_next = False
         self.merges: list[tuple[str, tuple[str, ...]]] = []
+        self.resolutions: dict[str, dict[str, str]] = {}
 
     async def upsert_many(self, items: Sequence[EnrichedArticle]) -> WriteResult:
         if self.fail_next:
@@ -43,8 +55,28 @@ class FakeRepo:
                 continue
             else:
                 updated += 1
-            self.docs[item.id] = item
+            self.docs[item.id] = self._resolved(item)
         return WriteResult(inserted, updated, stale)
+
+    async def resolve_links(self, source_id: str, links: Sequence[ResolvedLink]) -> int:
+        if self.fail_next:
+            self.fail_next = False
+            raise ConnectionError("db down")
+        self.resolutions.setdefault(source_id, {}).update(
+            {link.headline: link.resolved_id for link in links})
+        stored = self.docs.get(source_id)
+        if stored is None:
+            return 0
+        self.docs[source_id] = self._resolved(stored)
+        before = {r.resolved_id for r in stored.article.related}
+        return sum(r.resolved_id not in before for r in self.docs[source_id].article.related)
+
+    def _resolved(self, item: EnrichedArticle) -> EnrichedArticle:
+        known = self.resolutions.get(item.id, {})
+        related = tuple(r.model_copy(update={"resolved_id": known.get(r.headline, r.resolved_id)})
+                        for r in item.article.related)
+        return item.model_copy(update={"article": item.article.model_copy(
+            update={"related": related})})
 
     async def merge_stories(self, root: str, merged: Sequence[str]) -> int:
         self.merges.append((root, tuple(merged)))
@@ -54,9 +86,10 @@ class FakeRepo:
         return True
 
 
-def enriched(article_id: str, version: int) -> bytes:
+def enriched(article_id: str, version: int, related: tuple[str, ...] = ()) -> bytes:
     article = CanonicalArticle(id=article_id, uri=article_id, version=version, source="s",
-                               format="f", headline=f"{article_id} v{version}")
+                               format="f", headline=f"{article_id} v{version}",
+                               related=tuple(RelatedLink(headline=h) for h in related))
     return EnrichedArticle(article=article, enrichment=Enrichment(enricher="t")).model_dump_json(
     ).encode()
 
@@ -116,3 +149,66 @@ async def test_story_merge_event_relabels_and_bad_event_is_dead_lettered() -> No
     assert await handler.handle_story(merge.model_dump_json().encode(), origin) == 2
     assert await handler.handle_story(plain.model_dump_json().encode(), origin) == 0
     assert repo.merges == [("st-1", ("st-2", "st-3"))]
+
+
+def link_update(source: str, **links: str) -> bytes:
+    return LinkUpdate(source_id=source, links=tuple(
+        ResolvedLink(headline=h, resolved_id=r) for h, r in links.items())).model_dump_json(
+    ).encode()
+
+
+async def test_link_updates_before_and_after_the_article_bad_one_dead_lettered(uid: str) -> None:
+    broker = KafkaBroker()
+    repo = FakeRepo()
+    metrics = ServiceMetrics("storage")
+    handler = StorageHandler(broker, repo, metrics, retry_backoff_s=0, dlq_topic=f"dlq-{uid}")
+    dead: list[dict[str, Any]] = []
+
+    @broker.subscriber(f"enriched-{uid}", batch=True, ack_policy=AckPolicy.NACK_ON_ERROR,
+                       decoder=_records)
+    async def on_enriched(msg: KafkaMessage) -> None:
+        await handler.handle(await _records(msg))
+
+    @broker.subscriber(f"links-{uid}", ack_policy=AckPolicy.NACK_ON_ERROR, decoder=raw_body)
+    async def on_links(msg: KafkaMessage) -> None:
+        await handler.handle_links(bytes(msg.body), origin_of(msg))
+
+    @broker.subscriber(f"dlq-{uid}", decoder=raw_body)
+    async def on_dlq(msg: KafkaMessage) -> None:
+        dead.append(dict(msg.headers))
+
+    async with TestKafkaBroker(broker) as br:
+        # Resolved before the source is stored, then the source arrives, then one more.
+        await br.publish(link_update("src", first="a"), topic=f"links-{uid}", key=b"src")
+        await br.publish_batch(enriched("src", 1, ("first", "second")), topic=f"enriched-{uid}")
+        await br.publish(link_update("src", second="b"), topic=f"links-{uid}", key=b"src")
+        await br.publish(b'{"source_id": "src", "links": []}', topic=f"links-{uid}")
+        await br.publish(b"\xff not json", topic=f"links-{uid}")
+        # A newer version keeps both resolutions.
+        await br.publish_batch(enriched("src", 2, ("second", "first", "third")),
+                               topic=f"enriched-{uid}")
+
+    related = {r.headline: r.resolved_id for r in repo.docs["src"].article.related}
+    assert related == {"first": "a", "second": "b", "third": None}
+    assert [h[H_REASON] for h in dead] == ["invalid_event", "invalid_event"]
+    assert metrics.registry.get_sample_value(
+        "newswire_messages_total", {"service": "storage", "stage": "links", "outcome": "ok"}) == 2
+
+
+async def test_link_update_database_failure_raises_so_the_event_is_read_again() -> None:
+    repo = FakeRepo()
+    handler = StorageHandler(KafkaBroker(), repo, ServiceMetrics("storage"), retry_backoff_s=0)
+    await repo.upsert_many([EnrichedArticle.model_validate_json(enriched("src", 1, ("h",)))])
+    repo.fail_next = True
+    with pytest.raises(ConnectionError):
+        await handler.handle_links(link_update("src", h="x"), Origin(topic="news.links"))
+    assert await handler.handle_links(link_update("src", h="x"), Origin(topic="news.links")) == 1
+    assert await handler.handle_links(link_update("src", h="x"), Origin(topic="news.links")) == 0
+
+
+def test_composition_root_wires_links_with_its_own_group_and_nack_on_error() -> None:
+    _app, broker = build_app(StorageSettings())
+    subscribers: list[Any] = list(broker.subscribers)
+    wired = {(t.name, s.group_id, s.ack_policy) for s in subscribers for t in s.topics}
+    assert (topics.LINKS, "newswire-storage-links", AckPolicy.NACK_ON_ERROR) in wired
+    assert {name for name, _, _ in wired} == {topics.ENRICHED, topics.STORY, topics.LINKS}

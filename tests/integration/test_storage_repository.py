@@ -1,0 +1,221 @@
+"""Storage repository on a real Mongo-wire database: resolved links, story merges, _id writes."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient
+from pymongo.monitoring import (
+    CommandFailedEvent,
+    CommandListener,
+    CommandStartedEvent,
+    CommandSucceededEvent,
+)
+
+from services.storage.repository import MongoArticleRepository
+from shared.events import (
+    CanonicalArticle,
+    EnrichedArticle,
+    Enrichment,
+    RelatedLink,
+    ResolvedLink,
+)
+
+pytestmark = pytest.mark.integration
+T0 = datetime(2026, 1, 21, 8, 0, tzinfo=UTC)
+
+
+class Filters(CommandListener):
+    """Records (command, collection, filter) of every read and write filter a client sends."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, dict[str, Any]]] = []
+
+    def started(self, event: CommandStartedEvent) -> None:
+        cmd, name = event.command, event.command_name
+        if name == "find":
+            self.seen.append((name, cmd["find"], dict(cmd.get("filter", {}))))
+        elif name == "update":
+            self.seen += [(name, cmd["update"], dict(u["q"])) for u in cmd["updates"]]
+        elif name == "delete":
+            self.seen += [(name, cmd["delete"], dict(d["q"])) for d in cmd["deletes"]]
+        elif name == "findAndModify":
+            self.seen.append((name, cmd["findAndModify"], dict(cmd.get("query", {}))))
+        elif name in ("aggregate", "count", "distinct"):
+            self.seen.append((name, str(cmd[name]), {"pipeline-or-query": True}))
+
+    def succeeded(self, _event: CommandSucceededEvent) -> None:
+        return
+
+    def failed(self, _event: CommandFailedEvent) -> None:
+        return
+
+    def scanning(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """Filters FerretDB cannot push down: anything but exactly {_id: <plain value>}."""
+        return [s for s in self.seen
+                if set(s[2]) != {"_id"} or isinstance(s[2]["_id"], dict)]
+
+
+def mongo_url() -> str:
+    url = os.environ.get("NEWSWIRE_MONGO_URL")
+    if not url:
+        pytest.fail("NEWSWIRE_MONGO_URL is not set: start deploy/local/infra.sh and eval its env")
+    return url
+
+
+@pytest.fixture
+async def repo() -> AsyncIterator[tuple[MongoArticleRepository, Filters]]:
+    name = f"nw_storage_test_{uuid.uuid4().hex[:8]}"
+    filters = Filters()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        mongo_url(), tz_aware=True, event_listeners=[filters])
+    repository = MongoArticleRepository(client[name], "articles", "article_versions")
+    await repository.ensure_indexes()
+    yield repository, filters
+    await client.drop_database(name)
+    await client.close()
+
+
+def item(aid: str, version: int = 1, story: str | None = None, related: tuple[str, ...] = (),
+         minutes: int = 0) -> EnrichedArticle:
+    article = CanonicalArticle(id=aid, uri=aid, version=version, source="t", format="t",
+                               headline=f"{aid} v{version}",
+                               related=tuple(RelatedLink(headline=h) for h in related))
+    return EnrichedArticle(article=article, enrichment=Enrichment(
+        enricher="t", story_id=story, enriched_at=T0 + timedelta(minutes=minutes)))
+
+
+async def related_of(repo: MongoArticleRepository, aid: str) -> dict[str, str | None]:
+    doc = await repo.articles.find_one({"_id": aid})
+    assert doc is not None
+    return {r["headline"]: r["resolved_id"] for r in doc["article"]["related"]}
+
+
+async def story_of(repo: MongoArticleRepository, *ids: str) -> dict[str, str]:
+    return {i: (await repo.articles.find_one({"_id": i}) or {}).get("story_id", "") for i in ids}
+
+
+HEADS = ("Bahn streikt. Wieder $1", "Zoo eröffnet", "Dritter Link")
+
+
+async def test_link_update_before_the_article_is_stored(
+        repo: tuple[MongoArticleRepository, Filters]) -> None:
+    r, _ = repo
+    assert await r.resolve_links("src", [ResolvedLink(headline=HEADS[0], resolved_id="x")]) == 0
+    await r.upsert_many([item("src", related=HEADS)])
+    assert await related_of(r, "src") == {HEADS[0]: "x", HEADS[1]: None, HEADS[2]: None}
+
+
+async def test_link_update_after_the_article_is_stored_and_redelivered(
+        repo: tuple[MongoArticleRepository, Filters]) -> None:
+    r, _ = repo
+    await r.upsert_many([item("src", related=HEADS)])
+    first = [ResolvedLink(headline=HEADS[1], resolved_id="y")]
+    assert await r.resolve_links("src", first) == 1
+    assert await r.resolve_links("src", first) == 0  # redelivery changes nothing
+    assert await r.resolve_links("src", [ResolvedLink(headline=HEADS[0], resolved_id="x")]) == 1
+    assert await r.resolve_links("src", first) == 0
+    assert await related_of(r, "src") == {HEADS[0]: "x", HEADS[1]: "y", HEADS[2]: None}
+    assert await r.resolve_links("src", [ResolvedLink(headline="not listed", resolved_id="z")]) == 0
+
+
+async def test_newer_version_keeps_resolutions_even_with_links_reordered(
+        repo: tuple[MongoArticleRepository, Filters]) -> None:
+    r, _ = repo
+    await r.upsert_many([item("src", related=HEADS)])
+    await r.resolve_links("src", [ResolvedLink(headline=HEADS[2], resolved_id="z")])
+    reordered = (HEADS[2], "Neu dazu", HEADS[0])
+    await r.upsert_many([item("src", version=2, related=reordered, minutes=1)])
+    assert await related_of(r, "src") == {HEADS[2]: "z", "Neu dazu": None, HEADS[0]: None}
+    # The older version redelivered loses to the stored one, which keeps its resolution.
+    result = await r.upsert_many([item("src", version=1, related=HEADS)])
+    assert result.stale == 1
+    doc = await r.articles.find_one({"_id": "src"})
+    assert doc is not None and doc["version"] == 2
+    assert [x["resolved_id"] for x in doc["article"]["related"]] == ["z", None, None]
+
+
+async def test_merge_chain_relabels_every_member_and_late_writes_get_the_root(
+        repo: tuple[MongoArticleRepository, Filters]) -> None:
+    r, _ = repo
+    await r.upsert_many([item("a1", story="A"), item("a2", story="A"), item("b1", story="B"),
+                         item("c1", story="C"), item("x1", story="X")])
+    assert await r.merge_stories("B", ["A"]) == 2
+    assert await story_of(r, "a1", "a2", "b1") == {"a1": "B", "a2": "B", "b1": "B"}
+    assert await r.merge_stories("C", ["B"]) == 3
+    assert await story_of(r, "a1", "a2", "b1", "c1", "x1") == {
+        "a1": "C", "a2": "C", "b1": "C", "c1": "C", "x1": "X"}
+    assert await r.merge_stories("C", ["B"]) == 0  # redelivered: nothing left to move
+    # Written after both merges, enriched before them: they land in the root story.
+    await r.upsert_many([item("a3", story="A"), item("b2", story="B"),
+                         item("a1", version=2, story="A", minutes=1)])
+    assert await story_of(r, "a1", "a3", "b2") == {"a1": "C", "a3": "C", "b2": "C"}
+    # A further merge moves everything, members written late included.
+    assert await r.merge_stories("X", ["C"]) == 6
+    assert set((await story_of(r, "a1", "a2", "a3", "b1", "b2", "c1")).values()) == {"X"}
+
+
+async def test_merges_handled_out_of_order_still_reach_the_root(
+        repo: tuple[MongoArticleRepository, Filters]) -> None:
+    r, _ = repo
+    await r.upsert_many([item("a1", story="A"), item("b1", story="B"), item("c1", story="C")])
+    # news.story is keyed by story id: "C took B" may be read before "B took A".
+    assert await r.merge_stories("C", ["B"]) == 1
+    assert await r.merge_stories("B", ["A"]) == 1
+    assert await story_of(r, "a1", "b1", "c1") == {"a1": "C", "b1": "C", "c1": "C"}
+    await r.upsert_many([item("a2", story="A")])
+    assert await story_of(r, "a2") == {"a2": "C"}
+
+
+async def test_an_article_moved_by_a_newer_version_stays_in_its_new_story(
+        repo: tuple[MongoArticleRepository, Filters]) -> None:
+    r, _ = repo
+    await r.upsert_many([item("a1", story="A")])
+    await r.upsert_many([item("a1", version=2, story="Y", minutes=1)])
+    assert await r.merge_stories("B", ["A"]) == 0
+    assert await story_of(r, "a1") == {"a1": "Y"}
+
+
+async def test_relabel_and_links_issue_only_id_filters_whatever_the_collection_size(
+        repo: tuple[MongoArticleRepository, Filters]) -> None:
+    """FerretDB scans for any filter but exactly {_id: value}: the cost of re-labelling and of
+    link updates must not grow with the collection, so none may be sent."""
+    r, filters = repo
+    await r.upsert_many([item(f"n{i}", story=f"S{i % 50}") for i in range(400)])
+    await r.upsert_many([item("a1", story="A", related=HEADS), item("b1", story="B")])
+    filters.seen.clear()
+    await r.merge_stories("B", ["A"])
+    await r.merge_stories("C", ["B"])
+    await r.resolve_links("a1", [ResolvedLink(headline=HEADS[0], resolved_id="n1")])
+    await r.resolve_links("zz", [ResolvedLink(headline=HEADS[0], resolved_id="n1")])
+    # New ids (one late for a merged story, one with an open link) and a source stored later.
+    await r.upsert_many([item("a2", story="A"), item("zz", related=HEADS),
+                         item("n401", story="S1")])
+    assert filters.seen, "the listener saw no command"
+    assert filters.scanning() == []
+    assert await story_of(r, "a1", "a2", "b1") == {"a1": "C", "a2": "C", "b1": "C"}
+    assert (await related_of(r, "zz"))[HEADS[0]] == "n1"
+
+
+async def test_articles_without_open_links_cost_no_read_of_the_resolutions(
+        repo: tuple[MongoArticleRepository, Filters]) -> None:
+    r, filters = repo
+    await r.upsert_many([item("a", story="S"), item("b")])
+    assert not [s for s in filters.seen if s[1] == r.links.name]
+    await r.upsert_many([item("c", related=HEADS)])
+    assert [s[:2] for s in filters.seen if s[1] == r.links.name] == [("find", r.links.name)]
+
+
+async def test_only_the_version_guard_scans_when_stored_ids_are_updated(
+        repo: tuple[MongoArticleRepository, Filters]) -> None:
+    r, filters = repo
+    await r.upsert_many([item("a", story="S"), item("b", story="S")])
+    filters.seen.clear()
+    await r.upsert_many([item("a", version=2, story="S", minutes=1), item("b", story="S")])
+    assert [(s[0], s[1], sorted(s[2])) for s in filters.scanning()] == [
+        ("update", "articles", ["_id", "order_key"])] * 2

@@ -169,12 +169,12 @@ class MongoArticleRepository:
             if patch:
                 await self.articles.update_one({"_id": source_id}, {"$set": patch})
                 changed += sum(v is not None for v in patch.values())
-            check = await self.articles.find_one({"_id": source_id}, {"order_key": 1})
+            check = await self.articles.find_one({"_id": source_id},
+                                                 {"order_key": 1, "version": 1})
             if check is None or check["order_key"] == doc["order_key"]:
                 return changed
-            history = await self.versions.find_one(
-                {"_id": f"{source_id}#v{check.get('version', doc['version'])}"},
-                {"article.related": 1})
+            history = await self.versions.find_one({"_id": f"{source_id}#v{check['version']}"},
+                                                   {"article.related": 1})
             base = history["article"].get("related", []) if history else None
         log.warning("related links of %s kept changing while patched", source_id)
         return changed

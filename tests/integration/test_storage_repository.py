@@ -219,3 +219,42 @@ async def test_only_the_version_guard_scans_when_stored_ids_are_updated(
     await r.upsert_many([item("a", version=2, story="S", minutes=1), item("b", story="S")])
     assert [(s[0], s[1], sorted(s[2])) for s in filters.scanning()] == [
         ("update", "articles", ["_id", "order_key"])] * 2
+
+
+class ReadThenInterleave:
+    """The real collection, but the first find_one runs `hook` (another writer) after reading,
+    so a new version lands between the link update's read and its patch."""
+
+    def __init__(self, collection: Any, hook: Any) -> None:
+        self.collection, self.hook = collection, hook
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.collection, name)
+
+    async def find_one(self, *args: Any, **kwargs: Any) -> Any:
+        found = await self.collection.find_one(*args, **kwargs)
+        if self.hook is not None:
+            hook, self.hook = self.hook, None
+            await hook()
+        return found
+
+
+async def test_version_landing_during_a_link_patch_is_repaired(
+        repo: tuple[MongoArticleRepository, Filters]) -> None:
+    r, _ = repo
+    await r.upsert_many([item("src", related=HEADS)])
+    await r.resolve_links("src", [ResolvedLink(headline=HEADS[0], resolved_id="x")])
+    reordered = (HEADS[2], "Neu dazu", HEADS[0])
+
+    async def newer_version() -> None:
+        await r.upsert_many([item("src", version=2, related=reordered, minutes=1)])
+
+    real = r.articles
+    r.articles = ReadThenInterleave(real, newer_version)  # type: ignore[assignment]
+    # Index 1 was HEADS[1] when read; in version 2 it is another link, which must stay open.
+    await r.resolve_links("src", [ResolvedLink(headline=HEADS[1], resolved_id="y")])
+    r.articles = real
+    doc = await real.find_one({"_id": "src"})
+    assert doc is not None and doc["version"] == 2
+    assert [(x["headline"], x["resolved_id"]) for x in doc["article"]["related"]] == [
+        (HEADS[2], None), ("Neu dazu", None), (HEADS[0], "x")]

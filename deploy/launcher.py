@@ -29,6 +29,10 @@ class ServiceProcess:
     env: dict[str, str]
     log_path: Path
     proc: subprocess.Popen[bytes] | None = None
+    module: str = ""  # the service package; replicas share it under their own names
+
+    def __post_init__(self) -> None:
+        self.module = self.module or self.name
 
     @property
     def url(self) -> str:
@@ -37,7 +41,7 @@ class ServiceProcess:
     def start(self) -> None:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(  # noqa: S603 - fixed argv of our own module
-            [sys.executable, "-m", f"services.{self.name}"],
+            [sys.executable, "-m", f"services.{self.module}"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )
 
@@ -95,6 +99,8 @@ class Stack:
     log_dir: Path
     mongo_db: str = "newswire"
     extra_env: dict[str, str] = field(default_factory=dict)
+    # More than one process of a service (same group): e.g. {"linker": 2} adds "linker-2".
+    replicas: dict[str, int] = field(default_factory=dict)
     services: dict[str, ServiceProcess] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -108,12 +114,15 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
         }
-        for name in SERVICES:
-            env = dict(base)
-            port = free_port()
-            env[f"NEWSWIRE_{name.upper()}_HTTP_PORT"] = str(port)
-            env[f"NEWSWIRE_{name.upper()}_GROUP_ID"] = f"{self.namespace}newswire-{name}"
-            self.services[name] = ServiceProcess(name, port, env, self.log_dir / f"{name}.log")
+        for module in SERVICES:
+            for n in range(1, self.replicas.get(module, 1) + 1):
+                name = module if n == 1 else f"{module}-{n}"
+                env = dict(base)
+                port = free_port()
+                env[f"NEWSWIRE_{module.upper()}_HTTP_PORT"] = str(port)
+                env[f"NEWSWIRE_{module.upper()}_GROUP_ID"] = f"{self.namespace}newswire-{module}"
+                self.services[name] = ServiceProcess(name, port, env,
+                                                     self.log_dir / f"{name}.log", module=module)
 
     def start(self, timeout: float = 120) -> None:
         for service in self.services.values():

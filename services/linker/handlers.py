@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from faststream.kafka import KafkaBroker
+from prometheus_client import Gauge, Histogram
 from pydantic import ValidationError
 
 from services.enrichment.pipeline import Result, topic_streams
@@ -45,9 +46,38 @@ def sends_of(result: Result) -> list[Send]:
     return out
 
 
+class StateGauges:
+    """What an operator watches of the linker's state: its size, snapshots and recoveries."""
+
+    def __init__(self, metrics: ServiceMetrics) -> None:
+        r = metrics.registry
+        self.articles = Gauge("newswire_linker_state_articles",
+                              "Articles in the linker's in-memory index (retention window)",
+                              registry=r)
+        self.offset = Gauge("newswire_linker_input_offset",
+                            "Next news.annotated offset the linker state will apply", registry=r)
+        self.snapshot = Gauge("newswire_linker_snapshot_offset",
+                              "Input offset of the newest snapshot saved or restored", registry=r)
+        self.restores = Gauge("newswire_linker_restores",
+                              "Snapshots restored since the process started", registry=r)
+        self.replayed = Gauge("newswire_linker_replayed_records",
+                              "Records replayed without output since the process started",
+                              registry=r)
+        self.snapshot_seconds = Histogram("newswire_linker_snapshot_seconds",
+                                          "Time to write one snapshot", registry=r)
+
+    def update(self, stage: LinkerStage) -> None:
+        self.articles.set(stage.articles())
+        self.offset.set(stage.next_offset)
+        self.snapshot.set(stage.snapshot_offset)
+        self.restores.set(stage.restores)
+        self.replayed.set(stage.replayed)
+
+
 class LinkerHandler:
     def __init__(self, broker: KafkaBroker, metrics: ServiceMetrics, stage: LinkerStage) -> None:
         self.broker, self.metrics, self.stage = broker, metrics, stage
+        self.gauges = StateGauges(metrics)
         # Outputs of applied records not yet acknowledged by Kafka: a redelivered record
         # (after a failed publish) is sent again from here, since the state already holds it.
         self._unsent: dict[int, list[Send]] = {}
@@ -84,9 +114,11 @@ class LinkerHandler:
             self._unsent.clear()
         self.metrics.ok(STAGE, linked)
         if self.stage.snapshot_due():
-            size = await self.stage.save_snapshot()
+            with self.gauges.snapshot_seconds.time():
+                size = await self.stage.save_snapshot()
             log.info("linker snapshot saved",
                      extra={"offset": self.stage.next_offset, "bytes": size})
+        self.gauges.update(self.stage)
         return linked
 
     def _observe_age(self, result: Result) -> None:

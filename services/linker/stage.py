@@ -39,7 +39,7 @@ class LinkerStage:
         self.policy, self.snapshot_policy = policy or LinkPolicy(), snapshot or SnapshotPolicy()
         self.linker = StoryLinker(policy=self.policy)
         self.next_offset = 0
-        self.replayed = 0
+        self.replayed = self.restores = 0
         self._since_snapshot = 0
         self._snapshot_at = time.monotonic()
         self._snapshot_offset = -1
@@ -62,6 +62,7 @@ class LinkerStage:
         state, offset = await asyncio.to_thread(load_state, snap.blob)
         self.linker = StoryLinker(state, self.policy)
         self.next_offset = self._snapshot_offset = offset
+        self.restores += 1
         log.info("restored linker state", extra={"offset": offset, "bytes": len(snap.blob)})
         return True
 
@@ -90,3 +91,12 @@ class LinkerStage:
         self._since_snapshot, self._snapshot_at = 0, time.monotonic()
         self._snapshot_offset = offset
         return len(blob)
+
+    @property
+    def snapshot_offset(self) -> int:
+        """The input offset of the newest snapshot this instance saved or loaded (-1: none)."""
+        return self._snapshot_offset
+
+    def articles(self) -> int:
+        index = self.linker.state.index
+        return len(getattr(index, "articles", ()))

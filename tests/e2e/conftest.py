@@ -1,4 +1,4 @@
-"""The four services as real processes on real Kafka and a real Mongo-wire DB."""
+"""The five services as real processes on real Kafka and a real Mongo-wire DB."""
 
 from __future__ import annotations
 
@@ -18,12 +18,14 @@ from tests.conftest import Infra
 
 @contextmanager
 def running_stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory, prefix: str = "e2e",
-                  extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
-    """The four services in a namespace and database of their own, stopped afterwards."""
+                  extra_env: dict[str, str] | None = None,
+                  replicas: dict[str, int] | None = None) -> Iterator[Stack]:
+    """The five services in a namespace and database of their own, stopped afterwards."""
     run = uuid.uuid4().hex[:8]
     logs: Path = tmp_path_factory.mktemp(f"stack-{prefix}-{run}")
     stack = Stack(infra.bootstrap, infra.mongo_url, namespace=f"{prefix}{run}.",
-                  mongo_db=f"{prefix}_{run}", log_dir=logs, extra_env=extra_env or {})
+                  mongo_db=f"{prefix}_{run}", log_dir=logs, extra_env=extra_env or {},
+                  replicas=replicas or {})
     try:
         stack.start(timeout=180)
         yield stack

@@ -63,4 +63,4 @@ ENV SERVICE=${SERVICE}
 # A shell is needed only to expand $SERVICE at run time; `exec` then makes
 # python PID 1, so `docker stop`'s SIGTERM reaches the service's graceful
 # shutdown directly instead of stopping at sh.
-CMD ["sh", "-c", "exec python -m \"services.${SERVICE:?SERVICE is not set: build with --build-arg SERVICE=<ingest|normalizer|enrichment|storage>}\""]
+CMD ["sh", "-c", "exec python -m \"services.${SERVICE:?SERVICE is not set: build with --build-arg SERVICE=<ingest|normalizer|enrichment|linker|storage>}\""]

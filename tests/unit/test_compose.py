@@ -1,4 +1,4 @@
-"""docker-compose.yml is valid Compose and wires the four services, Kafka, Mongo and monitoring.
+"""docker-compose.yml is valid Compose and wires the five services, Kafka, Mongo and monitoring.
 
 No Docker engine needed: the file is checked against the Compose JSON Schema kept in the
 shared data directory, plus a few structural assertions about this project.
@@ -23,7 +23,8 @@ PROMETHEUS_FILE = ROOT / "deploy" / "prometheus" / "prometheus.yml"
 # Deliberately not $NEWSWIRE_SHARED_DIR-dependent and never skipped: a missing schema must fail.
 SCHEMA_FILE = ROOT.parent / "shared" / "schemas" / "compose-spec.json"
 
-PROJECT_SERVICES = {"ingest": 8001, "normalizer": 8002, "enrichment": 8003, "storage": 8004}
+PROJECT_SERVICES = {"ingest": 8001, "normalizer": 8002, "enrichment": 8003, "linker": 8005,
+                    "storage": 8004}
 INFRA_SERVICES = {"kafka", "mongo", "prometheus", "grafana"}
 
 

@@ -129,11 +129,17 @@ class MongoArticleRepository:
         old = sorted({m for m in merged if m != root})
         if not old:
             return 0
+        # Aliases before reading members: a write racing this merge records its membership,
+        # then checks aliases; so either it sees the alias or the read below sees the member.
+        await self.stories.bulk_write(
+            [UpdateOne({"_id": s}, {"$set": {"root": root}}, upsert=True) for s in old],
+            ordered=False)
         found = await self._find_by_ids(self.stories, old, {"members": 1, "absorbed": 1})
         absorbed = set(old).union(*(d.get("absorbed", ()) for d in found.values())) - {root}
         members = sorted(set().union(*(d.get("members", ()) for d in found.values())))
-        # Aliases first: a write racing this merge checks them after it stored its article.
-        ops = [UpdateOne({"_id": s}, {"$set": {"root": root}}, upsert=True) for s in absorbed]
+        # Stories the absorbed ones took in earlier point at the root directly (one hop).
+        ops = [UpdateOne({"_id": s}, {"$set": {"root": root}}, upsert=True)
+               for s in sorted(absorbed - set(old))]
         ops.append(UpdateOne({"_id": root}, {"$addToSet": {
             "members": {"$each": members}, "absorbed": {"$each": sorted(absorbed)}}}, upsert=True))
         await self.stories.bulk_write(ops, ordered=False)

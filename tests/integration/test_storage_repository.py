@@ -222,18 +222,19 @@ async def test_only_the_version_guard_scans_when_stored_ids_are_updated(
 
 
 class ReadThenInterleave:
-    """The real collection, but the first find_one runs `hook` (another writer) after reading,
-    so a new version lands between the link update's read and its patch."""
+    """The real collection, but the first find_one whose projection is `when` runs `hook`
+    (another writer) after reading: the other writer lands right after that read."""
 
-    def __init__(self, collection: Any, hook: Any) -> None:
-        self.collection, self.hook = collection, hook
+    def __init__(self, collection: Any, hook: Any, when: dict[str, int] | None = None) -> None:
+        self.collection, self.hook, self.when = collection, hook, when
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.collection, name)
 
     async def find_one(self, *args: Any, **kwargs: Any) -> Any:
         found = await self.collection.find_one(*args, **kwargs)
-        if self.hook is not None:
+        projection = args[1] if len(args) > 1 else kwargs.get("projection")
+        if self.hook is not None and (self.when is None or projection == self.when):
             hook, self.hook = self.hook, None
             await hook()
         return found
@@ -258,3 +259,21 @@ async def test_version_landing_during_a_link_patch_is_repaired(
     assert doc is not None and doc["version"] == 2
     assert [(x["headline"], x["resolved_id"]) for x in doc["article"]["related"]] == [
         (HEADS[2], None), ("Neu dazu", None), (HEADS[0], "x")]
+
+
+async def test_a_write_racing_a_merge_ends_in_the_root(
+        repo: tuple[MongoArticleRepository, Filters]) -> None:
+    r, _ = repo
+    await r.upsert_many([item("a1", story="A"), item("b1", story="B")])
+
+    async def late_member() -> None:
+        await r.upsert_many([item("a2", story="A")])
+
+    real = r.stories
+    # The late article is written right after the merge read story A's member list.
+    r.stories = ReadThenInterleave(real, late_member,  # type: ignore[assignment]
+                                   {"members": 1, "absorbed": 1})
+    await r.merge_stories("B", ["A"])
+    assert r.stories.hook is None, "the interleaved write did not run"  # type: ignore[attr-defined]
+    r.stories = real
+    assert await story_of(r, "a1", "a2", "b1") == {"a1": "B", "a2": "B", "b1": "B"}

@@ -274,6 +274,6 @@ async def test_a_write_racing_a_merge_ends_in_the_root(
     r.stories = ReadThenInterleave(real, late_member,  # type: ignore[assignment]
                                    {"members": 1, "absorbed": 1})
     await r.merge_stories("B", ["A"])
-    assert r.stories.hook is None, "the interleaved write did not run"  # type: ignore[attr-defined]
+    assert r.stories.hook is None, "the interleaved write did not run"
     r.stories = real
     assert await story_of(r, "a1", "a2", "b1") == {"a1": "B", "a2": "B", "b1": "B"}

@@ -11,6 +11,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import combinations
 from pathlib import Path
@@ -20,6 +21,7 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.story_sets import StoryRecord, conll_records, fixture_records  # noqa: E402
 from services.enrichment.doc import Doc, article_text  # noqa: E402
+from services.enrichment.memory import MemoryForest, MemoryIndex  # noqa: E402
 from services.enrichment.ner.corpora import (  # noqa: E402
     read_conll,
     read_germeval,
@@ -34,7 +36,8 @@ from services.enrichment.ner.train import (  # noqa: E402
     shared_ner_dir,
 )
 from services.enrichment.pipeline import Annotator, EnrichmentPipeline  # noqa: E402
-from services.enrichment.stories import StoryLinker  # noqa: E402
+from services.enrichment.snapshot import dump_state, load_state  # noqa: E402
+from services.enrichment.stories import LinkPolicy, StoryLinker, StoryState  # noqa: E402
 from services.enrichment.topics import TopicEnricher  # noqa: E402
 from services.enrichment.vocab import shared_vocabulary  # noqa: E402
 from services.normalizer.pipeline import normalize  # noqa: E402
@@ -309,6 +312,59 @@ def throughput(annotator: Annotator, corpus: str, *, n: int, rss_n: int, runs: i
               f"({before:.0f} MiB before; {rss_n / (time.process_time() - t):.0f} articles/s)")
 
 
+def rss_mib() -> float:
+    """Resident set size now (not the peak), from /proc."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def linker_alone(annotator: Annotator, n: int, *, pool: int = 4000, chunk: int = 10_000,
+                 step: timedelta = timedelta(seconds=90)) -> None:
+    """The linker without annotation: a pool of varied articles annotated once, then n
+    articles made from it with new ids, one every `step` of article time. A pool article
+    comes back pool x step later (4000 x 90 s = 4.2 days), outside the 4-day candidate window,
+    so no article meets a copy of itself; the retention window fills and pruning bounds state."""
+    sents, rng = corpus_sentences(), random.Random(7)
+    docs = [annotator.annotate(varied(-1 - i, sents, rng)) for i in range(pool)]
+    pol = LinkPolicy()
+    window = int(pol.retention / step)
+    print(f"== linker alone: {n} articles from a pool of {pool} annotated varied articles, one "
+          f"every {step.total_seconds():.0f} s of article time; retention {pol.retention.days} "
+          f"days = {window} articles (+ up to {pol.prune_every} before each prune)")
+    index, forest = MemoryIndex(), MemoryForest()
+    linker = StoryLinker(StoryState(index=index, forest=forest), pol)
+    rates: list[float] = []
+    for lo in range(0, n, chunk):
+        batch = []
+        for i in range(lo, min(lo + chunk, n)):
+            d = docs[i % pool]
+            art = d.article.model_copy(update={"id": f"la-{i}", "uri": f"la-{i}",
+                                               "first_created": T0 + i * step})
+            batch.append(replace(d, article=art))
+        t = time.process_time()
+        for d in batch:
+            linker.link(d)
+        rates.append(len(batch) / (time.process_time() - t))
+        done = lo + len(batch)
+        if done % 100_000 == 0 or done == n:
+            print(f"  {done:>9} articles: median {statistics.median(rates):.0f} articles/s per "
+                  f"core over {len(rates)} chunks of {chunk} (last {rates[-1]:.0f}); RSS "
+                  f"{rss_mib():.0f} MiB; retained {len(index.articles)} articles, "
+                  f"{len(index.by_key)} keys, {len(forest.parents)} "
+                  "forest nodes", flush=True)
+    t = time.perf_counter()
+    blob = dump_state(linker.state, n)
+    dumped = time.perf_counter() - t
+    t = time.perf_counter()
+    restored, _ = load_state(blob)
+    loaded = time.perf_counter() - t
+    same = dump_state(restored, n) == blob
+    print(f"Snapshot of the full state: {len(blob) / 2**20:.1f} MiB, dump {dumped * 1000:.0f} ms, "
+          f"load {loaded * 1000:.0f} ms (restored state dumps to the same bytes: {same})")
+
+
 CORPORA = {
     "seed": "3 KB articles of the seed's paragraphs shuffled: the linker's worst case (every "
             "article is a candidate of every other), but warm word caches",
@@ -327,6 +383,8 @@ def main() -> int:
                         help="throughput articles (default: both)")
     parser.add_argument("--skip", action="append", default=[],
                         choices=["ner", "topics", "stories", "speed"])
+    parser.add_argument("--linker-alone", type=int, default=1_000_000, metavar="N",
+                        help="articles through the linker alone (0: skip)")
     args = parser.parse_args()
     annotator = Annotator.default()
     if "ner" not in args.skip:
@@ -339,6 +397,8 @@ def main() -> int:
         for corpus in args.corpus or sorted(CORPORA):
             throughput(annotator, corpus, n=args.articles, rss_n=args.rss_articles,
                        runs=args.runs, warmup=args.warmup)
+    if args.linker_alone:
+        linker_alone(annotator, args.linker_alone)
     return 0
 
 

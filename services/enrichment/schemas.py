@@ -7,13 +7,15 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from shared.events import CanonicalArticle, EnrichedArticle, StoryUpdate
+from shared.events import CanonicalArticle, EnrichedArticle, LinkUpdate, StoryUpdate
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 PAYLOADS: dict[str, type[BaseModel]] = {
     "news.canonical.CanonicalArticle": CanonicalArticle,
     "news.enriched.EnrichedArticle": EnrichedArticle,
+    "news.annotated.EnrichedArticle": EnrichedArticle,
     "news.story.StoryUpdate": StoryUpdate,
+    "news.links.LinkUpdate": LinkUpdate,
 }
 
 

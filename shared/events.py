@@ -363,6 +363,10 @@ class StoryUpdate(_Frozen):
     merged_from: tuple[str, ...] = Field(
         default=(), description="story ids this story absorbed now; their articles move here"
     )
+    moved: tuple[str, ...] = Field(
+        default=(), description="ids of the articles of the merged_from stories, now in this "
+                                "story (so a store re-labels them by id, without a query)"
+    )
     updated_at: AwareDatetime = Field(default_factory=utcnow)
 
 

@@ -120,16 +120,21 @@ class MemoryIndex:
 
 
 class MemoryForest:
-    """Union-find with path compression; the smaller node always becomes the root."""
+    """Union-find with path compression; the smaller node always becomes the root. Each root
+    lists its members' article ids, so a merge can name the articles that changed story."""
 
     def __init__(self) -> None:
         self.parents: dict[str, str] = {}
         self.sizes: dict[str, int] = {}
+        self.article_of: dict[str, str] = {}  # node -> the article it was made for
+        self.members_at: dict[str, dict[str, None]] = {}  # root -> article ids
 
-    def make_set(self, node: str) -> None:
+    def make_set(self, node: str, article_id: str) -> None:
         if node not in self.parents:
             self.parents[node] = node
             self.sizes[node] = 1
+            self.article_of[node] = article_id
+            self.members_at[node] = {article_id: None}
 
     def find(self, node: str) -> str:
         parents = self.parents
@@ -147,17 +152,37 @@ class MemoryForest:
         lo, hi = sorted((ra, rb))
         self.parents[hi] = lo
         self.sizes[lo] = self.sizes.get(lo, 1) + self.sizes.get(hi, 1)
+        self.members_at.setdefault(lo, {}).update(self.members_at.pop(hi, {}))
         return lo
 
     def size(self, root: str) -> int:
         return self.sizes.get(root, 1)
 
+    def members(self, root: str) -> tuple[str, ...]:
+        return tuple(self.members_at.get(root, ()))
+
     def drop(self, nodes: Iterable[str]) -> None:
         # A dropped root stays the name of its surviving members: find() stops at a node
-        # without a parent entry, so their story id does not change under them.
+        # without a parent entry, so their story id does not change under them. Every root
+        # is found before any node goes, so a dropped inner node cannot misdirect a later find.
+        nodes = list(nodes)
+        roots = [self.find(n) for n in nodes]
+        for node, root in zip(nodes, roots, strict=True):
+            article = self.article_of.pop(node, None)
+            listed = self.members_at.get(root)
+            if article is not None and listed is not None:
+                listed.pop(article, None)
+                if not listed:
+                    del self.members_at[root]
         for node in nodes:
             self.parents.pop(node, None)
             self.sizes.pop(node, None)
+
+    def rebuild_members(self) -> None:
+        """Each root's members derived from the nodes' articles (after a restore)."""
+        self.members_at = {}
+        for node, article in self.article_of.items():
+            self.members_at.setdefault(self.find(node), {})[article] = None
 
 
 class MemoryLinks:

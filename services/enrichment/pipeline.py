@@ -88,7 +88,7 @@ def link_result(doc: Doc, linked: Linked) -> Result:
         story = StoryUpdate(story_id=linked.story_id, article_id=enriched.id,
                             article_version=enriched.version,
                             headline=enriched.article.headline, size=linked.size,
-                            merged_from=linked.merged_from)
+                            merged_from=linked.merged_from, moved=linked.moved)
     by_source: dict[str, list[ResolvedLink]] = {}
     for source, headline in linked.resolved:
         by_source.setdefault(source, []).append(

@@ -12,7 +12,7 @@ from .memory import MemoryForest, MemoryIndex, MemoryLinks
 from .store import StoredArticle
 from .stories import StoryState
 
-FORMAT = 1
+FORMAT = 2
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -48,6 +48,7 @@ def dump_state(state: StoryState, next_offset: int) -> bytes:
         "by_key": {k: [slot_of[i] for i in ids] for k, ids in index.by_key.items()},
         "parents": list(forest.parents.items()),
         "sizes": list(forest.sizes.items()),
+        "article_of": list(forest.article_of.items()),
         "links": [[s, [[k, h, links.links[(s, k)]] for k, h in keys.items()]]
                   for s, keys in links.by_source.items()],
     }
@@ -86,6 +87,8 @@ def load_state(blob: bytes) -> tuple[StoryState, int]:
     index.rebuild_slots()
     forest.parents = dict(body["parents"])
     forest.sizes = dict(body["sizes"])
+    forest.article_of = dict(body["article_of"])
+    forest.rebuild_members()
     for source, entries in body["links"]:
         keys = links.by_source[source] = {}
         for key, headline, target in entries:

@@ -24,6 +24,7 @@ class Linked:
     # (source id, headline) of other articles' links this article resolved.
     resolved: tuple[tuple[str, str], ...]
     merged_from: tuple[str, ...] = ()
+    moved: tuple[str, ...] = ()  # the articles of the merged_from stories
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class StoryLinker:
         rec = StoredArticle(id=art.id, version=art.version, node=node, published=sig.published,
                             keys=sig.keys, sketch=sig.sketch, headline_key=sig.headline_key,
                             headline=art.headline)
-        forest.make_set(node)
+        forest.make_set(node, art.id)
         fresh = index.put(rec)
         cands = index.candidates(sig.keys, sig.published - pol.window,
                                  sig.published + pol.window, pol.max_candidates,
@@ -89,6 +90,12 @@ class StoryLinker:
         # Candidates of one story share a root: union each distinct root once.
         linked = sorted({c.node for c, sim in scored if sim.score >= pol.link} - {node})
         before = {forest.find(n) for n in (node, *linked)}
+        # Stories absorbed by this article's merges (the smallest root survives): consumers and
+        # storage re-label them. A brand-new article's own one-member set is not worth
+        # announcing. Their members are read before the unions join them.
+        merged_from = tuple(sorted(before - {min(before)}
+                                   - ({node} if existing is None else set())))
+        moved = tuple(sorted({a for r in merged_from for a in forest.members(r)} - {art.id}))
         for other in sorted(before):
             forest.union(node, other)
         near: list[tuple[float, str, Similarity]] = []
@@ -108,15 +115,13 @@ class StoryLinker:
             duplicate_of = earliest.duplicate_of or earliest.id
             index.put(with_duplicate(rec, duplicate_of))
         root = forest.find(node)
-        # Stories absorbed by this article's merges: consumers and storage re-label them.
-        # A brand-new article's own one-member set is not worth announcing.
-        merged_from = tuple(sorted(before - {root} - ({node} if existing is None else set())))
         links = self._source_links(doc)
         resolved = self.state.links.claim(sig.headline_key, art.id) if fresh else []
         self._maybe_prune(sig.published)
         return Linked(story_id=root, related=related, duplicate_of=duplicate_of,
                       source_links=links, gained=existing is None and fresh,
-                      size=forest.size(root), resolved=tuple(resolved), merged_from=merged_from)
+                      size=forest.size(root), resolved=tuple(resolved), merged_from=merged_from,
+                      moved=moved)
 
     def _source_links(self, doc: Doc) -> tuple[RelatedLink, ...]:
         """Resolve the source's own related headlines against linked articles; keep the rest

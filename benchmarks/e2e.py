@@ -84,16 +84,24 @@ async def post(client: httpx.AsyncClient, url: str, wire: Wire, gate: asyncio.Se
         return reply.status_code == 202
 
 
-async def wait_count(db: Any, expected: int, timeout: float, label: str) -> int:
-    """Poll until `expected` articles are stored or the timeout passes; returns the count."""
-    deadline, last_print, count = time.monotonic() + timeout, 0.0, 0
+async def wait_count(db: Any, expected: int, timeout: float, label: str,
+                     stall: float = 180) -> int:
+    """Poll until `expected` articles are stored, the timeout passes, or the count has not
+    moved for `stall` seconds (a stuck pipeline); returns the count."""
+    deadline, last_print, count, moved, last = time.monotonic() + timeout, 0.0, 0, 0.0, -1
     while time.monotonic() < deadline:
         count = await db["articles"].count_documents({})
         if count >= expected:
             break
-        if time.monotonic() - last_print > 15:
-            print(f"  {label}: {count}/{expected} stored ...", flush=True)
-            last_print = time.monotonic()
+        now = time.monotonic()
+        if count != last:
+            moved, last = now, count
+        elif now - moved > stall:
+            print(f"  {label}: no article stored for {stall:.0f} s, giving up")
+            break
+        if now - last_print > 15:
+            print(f"  {label}: {count}/{expected} stored ...")
+            last_print = now
         await asyncio.sleep(1)
     return int(count)
 
@@ -292,6 +300,7 @@ def main() -> int:
     parser.add_argument("--store-n", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress, live
     if args.storage_compare:
         asyncio.run(storage_vs_naive(args.store_n, 500, args.repeats))
         return 0

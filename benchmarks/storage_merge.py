@@ -42,7 +42,8 @@ async def at_size(url: str, n: int, merges: int) -> tuple[float, float, float]:
             # Disjoint story pairs, so every merge moves a full story.
             root, absorbed = f"s{2 * m}", f"s{2 * m + 1}"
             start = time.perf_counter()
-            await repo.merge_stories(root, [absorbed])
+            members = [f"a{i}" for i in range((2 * m + 1) * STORY_SIZE, (2 * m + 2) * STORY_SIZE)]
+            await repo.merge_stories(root, [absorbed], members)
             ours.append(time.perf_counter() - start)
             root, absorbed = f"s{stories - 2 * m - 1}", f"s{stories - 2 * m - 2}"
             start = time.perf_counter()  # what merge_stories did before: a story_id query

@@ -61,7 +61,7 @@ class StorageHandler:
             return 0
         if not update.merged_from:
             return 0
-        moved = await self.repo.merge_stories(update.story_id, update.merged_from)
+        moved = await self.repo.merge_stories(update.story_id, update.merged_from, update.moved)
         self.metrics.ok("story")
         return moved
 

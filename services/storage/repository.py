@@ -1,4 +1,4 @@
-"""MongoDB adapter for articles: batched guarded upserts, history, story membership, links."""
+"""MongoDB adapter for articles: batched guarded upserts, history, story merges, links."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ class WriteResult:
 class ArticleRepository(Protocol):
     async def upsert_many(self, items: Sequence[EnrichedArticle]) -> WriteResult: ...
 
-    async def merge_stories(self, root: str, merged: Sequence[str]) -> int: ...
+    async def merge_stories(self, root: str, merged: Sequence[str],
+                            moved: Sequence[str]) -> int: ...
 
     async def resolve_links(self, source_id: str, links: Sequence[ResolvedLink]) -> int: ...
 
@@ -61,9 +62,9 @@ class MongoArticleRepository:
         self.db = db
         self.articles = db[articles]
         self.versions = db[versions]
-        # Per story id: `members` (article ids ever written with it), and once absorbed, `root`
-        # (the story it now belongs to) and on a root `absorbed` (every story it took in).
-        # Re-labelling after a merge walks the members by _id instead of querying by story_id.
+        # Per absorbed story id: `root` (the story it now belongs to); on a root, `absorbed`
+        # (every story it took in, so a later merge of the root re-points them in one hop).
+        # The linker names the articles a merge moves, so nothing here lists members.
         self.stories = db[f"{articles}_stories"]
         # Per source article id: the resolutions of its related headlines, which may arrive
         # before the article (another topic, no ordering) and must survive its later versions.
@@ -115,35 +116,32 @@ class MongoArticleRepository:
             updated = result.matched_count
             stale += len(existing) - result.matched_count
         written = list(pending.values())
-        # Membership before the second alias check: a merge either sees the member or wrote
-        # its alias before that check, so one of the two moves the article.
-        await self._add_members(written)
+        # A merge handled while this batch was written moved only the articles stored then;
+        # it wrote its alias before moving, so this second check catches the rest.
         await self._relabel_merged(written)
         await self._apply_links(written, existing)
         return WriteResult(inserted, updated, stale)
 
-    async def merge_stories(self, root: str, merged: Sequence[str]) -> int:
-        """Move the articles of absorbed stories to `root`; returns the articles moved."""
+    async def merge_stories(self, root: str, merged: Sequence[str],
+                            moved: Sequence[str]) -> int:
+        """Alias the absorbed stories to `root`, then move the articles the linker named, all
+        by _id; returns the articles moved. Articles stored later get the root from the
+        alias when they are written."""
         # news.story is keyed by story id, so "C took B" may be handled before "B took A".
         root = (await self._roots({root})).get(root, root)
         old = sorted({m for m in merged if m != root})
         if not old:
             return 0
-        # Aliases before reading members: a write racing this merge records its membership,
-        # then checks aliases; so either it sees the alias or the read below sees the member.
-        await self.stories.bulk_write(
-            [UpdateOne({"_id": s}, {"$set": {"root": root}}, upsert=True) for s in old],
-            ordered=False)
-        found = await self._find_by_ids(self.stories, old, {"members": 1, "absorbed": 1})
+        found = await self._find_by_ids(self.stories, [root, *old], {"absorbed": 1})
         absorbed = set(old).union(*(d.get("absorbed", ()) for d in found.values())) - {root}
-        members = sorted(set().union(*(d.get("members", ()) for d in found.values())))
-        # Stories the absorbed ones took in earlier point at the root directly (one hop).
+        # Aliases before the articles move: a batch written meanwhile either finds the alias
+        # in its second check or was stored before the moves below.
         ops = [UpdateOne({"_id": s}, {"$set": {"root": root}}, upsert=True)
-               for s in sorted(absorbed - set(old))]
-        ops.append(UpdateOne({"_id": root}, {"$addToSet": {
-            "members": {"$each": members}, "absorbed": {"$each": sorted(absorbed)}}}, upsert=True))
+               for s in sorted(absorbed)]
+        ops.append(UpdateOne({"_id": root},
+                             {"$addToSet": {"absorbed": {"$each": sorted(absorbed)}}}, upsert=True))
         await self.stories.bulk_write(ops, ordered=False)
-        return await self._move(members, absorbed, root)
+        return await self._move(sorted(set(moved)), root)
 
     async def resolve_links(self, source_id: str, links: Sequence[ResolvedLink]) -> int:
         """Record resolutions of a source's headlines, then set them on the stored article.
@@ -205,46 +203,32 @@ class MongoArticleRepository:
         if ops:
             await self.articles.bulk_write(ops, ordered=False)
 
-    async def _add_members(self, written: list[dict[str, Any]]) -> None:
-        by_story: dict[str, list[str]] = {}
-        for doc in written:
-            if doc["story_id"]:
-                by_story.setdefault(doc["story_id"], []).append(doc["_id"])
-        if by_story:
-            await self.stories.bulk_write(
-                [UpdateOne({"_id": s}, {"$addToSet": {"members": {"$each": ids}}}, upsert=True)
-                 for s, ids in sorted(by_story.items())], ordered=False)
-
     async def _relabel_merged(self, written: list[dict[str, Any]]) -> None:
         """A merge may have landed after the first alias lookup: check again, move by _id."""
-        for old, root in (await self._roots({d["story_id"] for d in written
-                                             if d["story_id"]})).items():
-            ids = [d["_id"] for d in written if d["story_id"] == old]
-            await self.stories.update_one({"_id": root}, {"$addToSet": {"members": {"$each": ids}}},
-                                          upsert=True)
-            await self._move(ids, {old}, root)
+        roots = await self._roots({d["story_id"] for d in written if d["story_id"]})
+        for root in sorted(set(roots.values())):
+            await self._move([d["_id"] for d in written if roots.get(d["story_id"]) == root], root)
 
-    async def _move(self, ids: Sequence[str], stories: set[str], root: str) -> int:
-        """Re-label the given articles that are still in one of `stories`: read and write by _id.
-
-        Members are never removed from a story, so an article a newer version moved elsewhere
-        is still listed; reading its current story first keeps it where it is.
-        """
-        current = await self._find_by_ids(self.articles, ids, {"story_id": 1})
-        moving = sorted(i for i, d in current.items() if d.get("story_id") in stories)
-        if moving:
-            await self.articles.bulk_write(
-                [UpdateOne({"_id": i}, {"$set": {"story_id": root}}) for i in moving],
-                ordered=False)
-        return len(moving)
+    async def _move(self, ids: Sequence[str], root: str) -> int:
+        """Re-label these articles by _id, one bulk_write; a story only ever grows into the
+        root of a merge, so no current story needs checking first."""
+        if not ids:
+            return 0
+        result = await self.articles.bulk_write(
+            [UpdateOne({"_id": i}, {"$set": {"story_id": root}}) for i in ids], ordered=False)
+        return int(result.modified_count)
 
     async def _roots(self, stories: Iterable[str]) -> dict[str, str]:
-        """Story id -> the story that absorbed it, for those absorbed; one find by _id each."""
+        """Story id -> the story that absorbed it, for those absorbed: one query per hop for
+        the whole batch (aliases are re-pointed on every merge, so one hop is the rule). The
+        alias collection holds one document per absorbed story, far fewer than articles."""
         roots: dict[str, str] = {}
         frontier = {s: s for s in stories}
         for _ in range(MAX_ALIAS_HOPS):
-            found = await self._find_by_ids(self.stories, sorted(set(frontier.values())),
-                                             {"root": 1})
+            if not frontier:
+                break
+            found = {d["_id"]: d for d in await self.stories.find(
+                {"_id": {"$in": sorted(set(frontier.values()))}}, {"root": 1}).to_list(None)}
             step = {s: found[at]["root"] for s, at in frontier.items()
                     if at in found and found[at].get("root") not in (None, at)}
             if not step:

@@ -38,7 +38,7 @@ class FakeRepo:
     def __init__(self) -> None:
         self.docs: dict[str, EnrichedArticle] = {}
         self.fail_next = False
-        self.merges: list[tuple[str, tuple[str, ...]]] = []
+        self.merges: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
         self.resolutions: dict[str, dict[str, str]] = {}
 
     async def upsert_many(self, items: Sequence[EnrichedArticle]) -> WriteResult:
@@ -78,9 +78,10 @@ class FakeRepo:
         return item.model_copy(update={"article": item.article.model_copy(
             update={"related": related})})
 
-    async def merge_stories(self, root: str, merged: Sequence[str]) -> int:
-        self.merges.append((root, tuple(merged)))
-        return len(merged)
+    async def merge_stories(self, root: str, merged: Sequence[str],
+                            moved: Sequence[str]) -> int:
+        self.merges.append((root, tuple(merged), tuple(moved)))
+        return len(moved)
 
     async def ping(self) -> bool:
         return True
@@ -143,12 +144,12 @@ async def test_story_merge_event_relabels_and_bad_event_is_dead_lettered() -> No
     repo = FakeRepo()
     handler = StorageHandler(KafkaBroker(), repo, ServiceMetrics("storage"), retry_backoff_s=0)
     merge = StoryUpdate(story_id="st-1", article_id="a", article_version=1, headline="h",
-                        size=3, merged_from=("st-2", "st-3"))
+                        size=3, merged_from=("st-2", "st-3"), moved=("x", "y"))
     plain = StoryUpdate(story_id="st-1", article_id="b", article_version=1, headline="h", size=4)
     origin = Origin(topic="news.story")
     assert await handler.handle_story(merge.model_dump_json().encode(), origin) == 2
     assert await handler.handle_story(plain.model_dump_json().encode(), origin) == 0
-    assert repo.merges == [("st-1", ("st-2", "st-3"))]
+    assert repo.merges == [("st-1", ("st-2", "st-3"), ("x", "y"))]
 
 
 def link_update(source: str, **links: str) -> bytes:

@@ -18,6 +18,7 @@ from pymongo import AsyncMongoClient
 
 from deploy.launcher import ROOT, Stack
 from deploy.samples import samples as generated
+from services.storage.repository import MongoArticleRepository
 from shared.ids import normalise_text_key
 from shared.sanitize import clean_text
 
@@ -75,6 +76,13 @@ async def stored(mongo_url: str, db: str, expected: int, timeout: float) -> list
             if len(docs) >= expected:
                 break
             await asyncio.sleep(0.5)
+        await asyncio.sleep(2)  # story merges travel on news.story beside the articles
+        # Merges are recorded as aliases (storage never rewrites stored articles for them):
+        # show each article in the story it belongs to now.
+        repo = MongoArticleRepository(client[db], "articles", "article_versions")
+        for doc in docs:
+            if doc.get("story_id"):
+                doc["story_id"] = await repo.current_story(doc["story_id"])
         return docs
     finally:
         await client.close()

@@ -51,7 +51,7 @@ class StorageHandler:
         return len(valid)
 
     async def handle_story(self, value: bytes, origin: Origin) -> int:
-        """A story absorbed others: move their stored articles to it (news.story)."""
+        """A story absorbed others: record the aliases (news.story)."""
         try:
             update = StoryUpdate.model_validate_json(value)
         except ValidationError as exc:

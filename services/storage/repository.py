@@ -43,7 +43,9 @@ class ArticleRepository(Protocol):
     async def upsert_many(self, items: Sequence[EnrichedArticle]) -> WriteResult: ...
 
     async def merge_stories(self, root: str, merged: Sequence[str],
-                            moved: Sequence[str]) -> int: ...
+                            moved: Sequence[str] = ()) -> int: ...
+
+    async def current_story(self, story_id: str) -> str: ...
 
     async def resolve_links(self, source_id: str, links: Sequence[ResolvedLink]) -> int: ...
 
@@ -64,7 +66,7 @@ class MongoArticleRepository:
         self.versions = db[versions]
         # Per absorbed story id: `root` (the story it now belongs to); on a root, `absorbed`
         # (every story it took in, so a later merge of the root re-points them in one hop).
-        # The linker names the articles a merge moves, so nothing here lists members.
+        # Merges are recorded here only: stored articles are never rewritten for them.
         self.stories = db[f"{articles}_stories"]
         # Per source article id: the resolutions of its related headlines, which may arrive
         # before the article (another topic, no ordering) and must survive its later versions.
@@ -97,9 +99,6 @@ class MongoArticleRepository:
             return WriteResult(0, 0, 0)
         now = utcnow()
         docs = [article_document(item, now) for item in items]
-        roots = await self._roots({d["story_id"] for d in docs if d["story_id"]})
-        for doc in docs:
-            doc["story_id"] = roots.get(doc["story_id"], doc["story_id"])
         await self._insert_ignoring_duplicates(self.versions, [history_document(d) for d in docs])
         pending = _newest_per_id(docs)
         stale = len(docs) - len(pending)
@@ -115,18 +114,17 @@ class MongoArticleRepository:
                 [guarded_update(pending[i]) for i in sorted(existing)], ordered=False)
             updated = result.matched_count
             stale += len(existing) - result.matched_count
-        written = list(pending.values())
-        # A merge handled while this batch was written moved only the articles stored then;
-        # it wrote its alias before moving, so this second check catches the rest.
-        await self._relabel_merged(written)
-        await self._apply_links(written, existing)
+        await self._apply_links(list(pending.values()), existing)
         return WriteResult(inserted, updated, stale)
 
     async def merge_stories(self, root: str, merged: Sequence[str],
-                            moved: Sequence[str]) -> int:
-        """Alias the absorbed stories to `root`, then move the articles the linker named, all
-        by _id; returns the articles moved. Articles stored later get the root from the
-        alias when they are written."""
+                            moved: Sequence[str] = ()) -> int:
+        """Record that `root` absorbed `merged`: an alias on each absorbed story, the list on
+        the root; returns how many stories now point at the root. Stored articles keep the
+        story they were linked into (`moved` names them, for consumers that re-label their
+        own copies); rewriting them would be an update per article, and on FerretDB each
+        update walks the table (README)."""
+        del moved  # named for the contract; the aliases alone make the current story known
         # news.story is keyed by story id, so "C took B" may be handled before "B took A".
         root = (await self._roots({root})).get(root, root)
         old = sorted({m for m in merged if m != root})
@@ -134,14 +132,24 @@ class MongoArticleRepository:
             return 0
         found = await self._find_by_ids(self.stories, [root, *old], {"absorbed": 1})
         absorbed = set(old).union(*(d.get("absorbed", ()) for d in found.values())) - {root}
-        # Aliases before the articles move: a batch written meanwhile either finds the alias
-        # in its second check or was stored before the moves below.
+        # Every story the root took in, directly or before, points at it: one hop.
         ops = [UpdateOne({"_id": s}, {"$set": {"root": root}}, upsert=True)
                for s in sorted(absorbed)]
         ops.append(UpdateOne({"_id": root},
                              {"$addToSet": {"absorbed": {"$each": sorted(absorbed)}}}, upsert=True))
         await self.stories.bulk_write(ops, ordered=False)
-        return await self._move(sorted(set(moved)), root)
+        return len(absorbed)
+
+    async def current_story(self, story_id: str) -> str:
+        """The story a story id belongs to now (itself unless it was absorbed)."""
+        return (await self._roots({story_id})).get(story_id, story_id)
+
+    async def story_ids(self, story_id: str) -> list[str]:
+        """Every story id whose articles belong to this story now: its root first, then the
+        ones it absorbed. Readers query `articles` by `story_id` in these (indexed)."""
+        root = await self.current_story(story_id)
+        doc = await self.stories.find_one({"_id": root}, {"absorbed": 1})
+        return [root, *sorted((doc or {}).get("absorbed", ()))]
 
     async def resolve_links(self, source_id: str, links: Sequence[ResolvedLink]) -> int:
         """Record resolutions of a source's headlines, then set them on the stored article.
@@ -202,21 +210,6 @@ class MongoArticleRepository:
                 ops.append(UpdateOne({"_id": doc["_id"]}, {"$set": patch}))
         if ops:
             await self.articles.bulk_write(ops, ordered=False)
-
-    async def _relabel_merged(self, written: list[dict[str, Any]]) -> None:
-        """A merge may have landed after the first alias lookup: check again, move by _id."""
-        roots = await self._roots({d["story_id"] for d in written if d["story_id"]})
-        for root in sorted(set(roots.values())):
-            await self._move([d["_id"] for d in written if roots.get(d["story_id"]) == root], root)
-
-    async def _move(self, ids: Sequence[str], root: str) -> int:
-        """Re-label these articles by _id, one bulk_write; a story only ever grows into the
-        root of a merge, so no current story needs checking first."""
-        if not ids:
-            return 0
-        result = await self.articles.bulk_write(
-            [UpdateOne({"_id": i}, {"$set": {"story_id": root}}) for i in ids], ordered=False)
-        return int(result.modified_count)
 
     async def _roots(self, stories: Iterable[str]) -> dict[str, str]:
         """Story id -> the story that absorbed it, for those absorbed: one query per hop for

@@ -16,6 +16,7 @@ from pymongo import AsyncMongoClient
 from deploy.launcher import ServiceProcess, Stack
 from services.enrichment.pipeline import Annotator, annotated
 from services.linker.stage import LinkerStage
+from services.storage.repository import MongoArticleRepository
 from shared.events import EnrichedArticle
 from tests.conftest import Infra
 from tests.e2e.conftest import running_stack
@@ -147,6 +148,7 @@ async def test_two_annotation_replicas_give_the_clusters_of_one(
     # Both replicas annotated part of the stream.
     deadline = time.monotonic() + 120
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.mongo_url, tz_aware=True)
+    repo = MongoArticleRepository(client[stack.mongo_db], "articles", "article_versions")
     try:
         got: list[frozenset[str]] = []
         while got != want:
@@ -154,7 +156,8 @@ async def test_two_annotation_replicas_give_the_clusters_of_one(
             docs = await client[stack.mongo_db]["articles"].find(
                 {}, {"story_id": 1}).to_list(None)
             if len(docs) == len(arts):
-                got = partition({d["_id"]: d["story_id"] for d in docs})
+                got = partition({d["_id"]: await repo.current_story(d["story_id"])
+                                 for d in docs})
             await asyncio.sleep(0.5)
     finally:
         await client.close()

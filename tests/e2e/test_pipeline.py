@@ -15,6 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from deploy.launcher import Stack
 from deploy.redrive import H_FIRST_FAILURE, Selection, redrive
 from deploy.samples import page_text
+from services.storage.repository import MongoArticleRepository
 from shared.dlq import H_EXC_CLASS, H_OFFSET, H_PARTITION, H_REASON, H_TOPIC
 from shared.settings import CommonSettings
 from tests.conftest import FIXTURES
@@ -83,18 +84,23 @@ async def test_seed_and_own_articles_stored_with_every_field(
                          if r["headline"] == ABU_DHABI_HEADLINE), None)
         await asyncio.sleep(0.5)
     assert resolved == follow["_id"]
-    # Same story for the seed and the follow-up about the same talks, also in storage once
-    # the merge event has re-labelled the earlier article; never the zoo piece's story.
+    # Same story for the seed and the follow-up about the same talks, in storage too once the
+    # merge event has recorded its alias; never the zoo piece's story.
     zoo = next(d for h, d in by_headline.items() if "Roten Pandas" in h)
+    repo = MongoArticleRepository(db, "articles", "article_versions")
     stories: set[str] = set()
     while time.monotonic() < deadline + 60:
         pair = await db["articles"].find({"_id": {"$in": [seed["_id"], follow["_id"]]}}).to_list(2)
-        stories = {d["story_id"] for d in pair}
+        stories = {await repo.current_story(d["story_id"]) for d in pair}
         if len(stories) == 1:
             break
         await asyncio.sleep(0.5)
     assert len(stories) == 1
-    assert zoo["story_id"] not in stories
+    assert await repo.current_story(zoo["story_id"]) not in stories
+    # Readers find the whole story through its ids (root and absorbed), by the story index.
+    ids = await repo.story_ids(next(iter(stories)))
+    members = await db["articles"].find({"story_id": {"$in": ids}}, {"_id": 1}).to_list(None)
+    assert {seed["_id"], follow["_id"]} <= {m["_id"] for m in members}
 
 
 async def test_bad_input_is_rejected_or_dead_lettered(stack: Stack) -> None:

@@ -140,27 +140,38 @@ async def test_newer_version_keeps_resolutions_even_with_links_reordered(
     assert [x["resolved_id"] for x in doc["article"]["related"]] == ["z", None, None]
 
 
-async def test_merge_chain_relabels_every_member_and_late_writes_get_the_root(
+async def current(r: MongoArticleRepository, *ids: str) -> dict[str, str]:
+    """Each article's story now: its stored story_id through the merge aliases."""
+    stored = await story_of(r, *ids)
+    return {i: await r.current_story(s) for i, s in stored.items()}
+
+
+async def test_merge_chain_puts_every_article_in_the_root_without_rewriting_articles(
         repo: tuple[MongoArticleRepository, Filters]) -> None:
-    r, _ = repo
+    r, filters = repo
     await r.upsert_many([item("a1", story="A"), item("a2", story="A"), item("b1", story="B"),
                          item("c1", story="C"), item("x1", story="X")])
-    # The linker names the members it moves (StoryUpdate.moved), including those not stored
-    # yet (a3 below).
-    assert await r.merge_stories("B", ["A"], ["a1", "a2", "a3"]) == 2
-    assert await story_of(r, "a1", "a2", "b1") == {"a1": "B", "a2": "B", "b1": "B"}
-    assert await r.merge_stories("C", ["B"], ["a1", "a2", "a3", "b1"]) == 3
-    assert await story_of(r, "a1", "a2", "b1", "c1", "x1") == {
+    filters.seen.clear()
+    assert await r.merge_stories("B", ["A"], ["a1", "a2"]) == 1
+    assert await current(r, "a1", "a2", "b1") == {"a1": "B", "a2": "B", "b1": "B"}
+    assert await r.merge_stories("C", ["B"], ["a1", "a2", "b1"]) == 2
+    assert await current(r, "a1", "a2", "b1", "c1", "x1") == {
         "a1": "C", "a2": "C", "b1": "C", "c1": "C", "x1": "X"}
-    # Redelivered: nothing left to move.
-    assert await r.merge_stories("C", ["B"], ["a1", "a2", "a3", "b1"]) == 0
-    # Written after both merges, enriched before them: they land in the root story.
+    assert await r.merge_stories("C", ["B"], ["a1", "a2", "b1"]) == 2  # redelivered: same
+    # No merge wrote to the articles: they keep the story they were linked into.
+    assert not [s for s in filters.seen if s[1] == "articles" and s[0] != "find"]
+    assert await story_of(r, "a1", "b1") == {"a1": "A", "b1": "B"}
+    # Written after both merges, enriched before them: they are in the root story too.
     await r.upsert_many([item("a3", story="A"), item("b2", story="B"),
                          item("a1", version=2, story="A", minutes=1)])
-    assert await story_of(r, "a1", "a3", "b2") == {"a1": "C", "a3": "C", "b2": "C"}
-    # A further merge moves everything.
-    assert await r.merge_stories("X", ["C"], ["a1", "a2", "a3", "b1", "b2", "c1"]) == 6
-    assert set((await story_of(r, "a1", "a2", "a3", "b1", "b2", "c1")).values()) == {"X"}
+    assert await current(r, "a1", "a3", "b2") == {"a1": "C", "a3": "C", "b2": "C"}
+    assert await r.merge_stories("X", ["C"]) == 3
+    assert set((await current(r, "a1", "a2", "a3", "b1", "b2", "c1")).values()) == {"X"}
+    # A reader finds the whole story by its ids, one indexed query.
+    ids = await r.story_ids("A")
+    assert ids == ["X", "A", "B", "C"]
+    found = await r.articles.find({"story_id": {"$in": ids}}, {"_id": 1}).to_list(None)
+    assert {d["_id"] for d in found} == {"a1", "a2", "a3", "b1", "b2", "c1", "x1"}
 
 
 async def test_merges_handled_out_of_order_still_reach_the_root(
@@ -168,37 +179,38 @@ async def test_merges_handled_out_of_order_still_reach_the_root(
     r, _ = repo
     await r.upsert_many([item("a1", story="A"), item("b1", story="B"), item("c1", story="C")])
     # news.story is keyed by story id: "C took B" may be read before "B took A".
-    assert await r.merge_stories("C", ["B"], ["a1", "b1"]) == 2
-    assert await r.merge_stories("B", ["A"], ["a1"]) == 0  # B is C now; a1 is there already
-    assert await story_of(r, "a1", "b1", "c1") == {"a1": "C", "b1": "C", "c1": "C"}
+    assert await r.merge_stories("C", ["B"]) == 1
+    assert await r.merge_stories("B", ["A"]) == 2  # B is C now: A and B point at C
+    assert await current(r, "a1", "b1", "c1") == {"a1": "C", "b1": "C", "c1": "C"}
     await r.upsert_many([item("a2", story="A")])
-    assert await story_of(r, "a2") == {"a2": "C"}
+    assert await current(r, "a2") == {"a2": "C"}
+    assert await r.story_ids("B") == ["C", "A", "B"]
 
 
-async def test_relabel_and_links_send_only_id_filters_among_many_articles(
+async def test_merges_and_links_send_only_id_filters_among_many_articles(
         repo: tuple[MongoArticleRepository, Filters]) -> None:
     """A filter of exactly {_id: value} is one index lookup on MongoDB and the only one FerretDB
-    pushes down. The one other filter is the alias lookup, `_id: {$in}` over the absorbed
-    stories (far fewer than articles), once or twice per poll whatever its size."""
+    pushes down. The one other filter is a merge's root lookup, `_id: {$in}` over the alias
+    collection (one document per absorbed story, far fewer than articles). Writing articles
+    reads nothing but the resolutions of open links."""
     r, filters = repo
     await r.upsert_many([item(f"n{i}", story=f"S{i % 50}") for i in range(400)])
     await r.upsert_many([item("a1", story="A", related=HEADS), item("b1", story="B")])
     filters.seen.clear()
-    await r.merge_stories("B", ["A"], ["a1", "a2"])
-    await r.merge_stories("C", ["B"], ["a1", "a2", "b1"])
+    await r.merge_stories("B", ["A"], ["a1"])
+    await r.merge_stories("C", ["B"], ["a1", "b1"])
     await r.resolve_links("a1", [ResolvedLink(headline=HEADS[0], resolved_id="n1")])
     await r.resolve_links("zz", [ResolvedLink(headline=HEADS[0], resolved_id="n1")])
     merges_and_links = filters.scanning()
     filters.seen.clear()
-    # New ids (one late for a merged story, one with an open link) and a source stored later.
     await r.upsert_many([item("a2", story="A"), item("zz", related=HEADS),
                          *(item(f"n{i}", story=f"S{i % 50}") for i in range(400, 700))])
     assert filters.seen, "the listener saw no command"
-    aliases = [s for s in merges_and_links + filters.scanning() if s[1] == r.stories.name]
-    assert [s for s in merges_and_links + filters.scanning() if s not in aliases] == []
-    assert all(s[0] == "find" and list(s[2]) == ["_id"] for s in aliases)
-    assert len([s for s in filters.scanning() if s[1] == r.stories.name]) <= 3
-    assert await story_of(r, "a1", "a2", "b1") == {"a1": "C", "a2": "C", "b1": "C"}
+    assert filters.scanning() == []
+    assert [s[1] for s in filters.seen if s[0] == "find"] == [r.links.name]
+    assert all(s[0] == "find" and s[1] == r.stories.name and list(s[2]) == ["_id"]
+               for s in merges_and_links)
+    assert await current(r, "a1", "a2", "b1") == {"a1": "C", "a2": "C", "b1": "C"}
     assert (await related_of(r, "zz"))[HEADS[0]] == "n1"
 
 
@@ -211,13 +223,13 @@ async def test_articles_without_open_links_cost_no_read_of_the_resolutions(
     assert [s[:2] for s in filters.seen if s[1] == r.links.name] == [("find", r.links.name)]
 
 
-async def test_only_the_version_guard_scans_articles_when_stored_ids_are_updated(
+async def test_only_the_version_guard_scans_when_stored_ids_are_updated(
         repo: tuple[MongoArticleRepository, Filters]) -> None:
     r, filters = repo
     await r.upsert_many([item("a", story="S"), item("b", story="S")])
     filters.seen.clear()
     await r.upsert_many([item("a", version=2, story="S", minutes=1), item("b", story="S")])
-    assert [(s[0], s[1], sorted(s[2])) for s in filters.scanning() if s[1] == "articles"] == [
+    assert [(s[0], s[1], sorted(s[2])) for s in filters.scanning()] == [
         ("update", "articles", ["_id", "order_key"])] * 2
 
 
@@ -259,22 +271,3 @@ async def test_version_landing_during_a_link_patch_is_repaired(
     assert doc is not None and doc["version"] == 2
     assert [(x["headline"], x["resolved_id"]) for x in doc["article"]["related"]] == [
         (HEADS[2], None), ("Neu dazu", None), (HEADS[0], "x")]
-
-
-async def test_a_write_racing_a_merge_ends_in_the_root(
-        repo: tuple[MongoArticleRepository, Filters]) -> None:
-    r, _ = repo
-    await r.upsert_many([item("a1", story="A"), item("b1", story="B")])
-
-    async def late_member() -> None:
-        await r.upsert_many([item("a2", story="A")])
-
-    real = r.stories
-    # a2 (linked into A before the merge, so in `moved`) is written right after the merge
-    # read the stories, before it wrote the alias.
-    r.stories = ReadThenInterleave(real, late_member,  # type: ignore[assignment]
-                                   {"absorbed": 1})
-    await r.merge_stories("B", ["A"], ["a1", "a2"])
-    assert r.stories.hook is None, "the interleaved write did not run"
-    r.stories = real
-    assert await story_of(r, "a1", "a2", "b1") == {"a1": "B", "a2": "B", "b1": "B"}

@@ -79,9 +79,12 @@ class FakeRepo:
             update={"related": related})})
 
     async def merge_stories(self, root: str, merged: Sequence[str],
-                            moved: Sequence[str]) -> int:
+                            moved: Sequence[str] = ()) -> int:
         self.merges.append((root, tuple(merged), tuple(moved)))
-        return len(moved)
+        return len(merged)
+
+    async def current_story(self, story_id: str) -> str:
+        return next((root for root, merged, _ in self.merges if story_id in merged), story_id)
 
     async def ping(self) -> bool:
         return True

@@ -2,8 +2,8 @@
 
 Phase one pushes N articles as fast as ingest takes them and measures the stored rate,
 overall and per quarter of the push order, and duplicates. Phase two offers a steady rate for
-some seconds and measures ingest->stored latency. The articles are runs of consecutive
-GermEval-dev / CoNLL++ sentences (benchmarks/enrich.py's `varied`), so vocabularies, people
+some seconds and measures ingest->stored latency. The articles are runs of
+GermEval-dev / CoNLL++ sentences (no two share a run, see `distinct`), so vocabularies, people
 and lengths vary as in a live stream. `--storage-compare` instead measures the storage write
 path against a naive baseline. Run with real infrastructure:
 `eval "$(bash deploy/local/infra.sh env)" && python benchmarks/e2e.py --n 1000 --seconds 20`.
@@ -33,10 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx
 from pymongo import AsyncMongoClient
 
-from benchmarks.enrich import corpus_sentences, varied
+from benchmarks.enrich import corpus_sentences
 from deploy.launcher import ROOT, Stack
 from services.storage.repository import MongoArticleRepository
-from shared.events import CanonicalArticle, EnrichedArticle, Enrichment
+from shared.events import BodyBlock, CanonicalArticle, EnrichedArticle, Enrichment
 
 NINJS = "application/ninjs+json"
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
@@ -47,6 +47,27 @@ Docs = list[dict[str, Any]]
 class Wire:
     id: str
     body: bytes
+
+
+# Stride 1, then primes: each pass of the corpus reads it with another stride.
+_STRIDES = (1, *(n for n in range(7, 1000) if all(n % d for d in range(2, int(n**0.5) + 1))))
+
+
+def distinct(i: int, sents: list[str], size: int = 3000) -> CanonicalArticle:
+    """About `size` bytes of corpus sentences that no other article of its pass shares: pass p
+    reads sentence (n * stride_p) mod len for its own run of n, a bijection, so articles do not
+    overlap within a pass and share a sentence or two at most across passes (unlike random
+    runs, which made near-duplicate chains of unrelated articles)."""
+    per = max(1, size // 150)  # sentences per article (corpus sentences average ~150 bytes)
+    n_sents = len(sents)
+    per_pass = n_sents // per
+    stride = next(s for s in _STRIDES[(i // per_pass) % len(_STRIDES):] + _STRIDES
+                  if math.gcd(s, n_sents) == 1)
+    start = (i % per_pass) * per
+    picked = [sents[((start + j) * stride) % n_sents] for j in range(per)]
+    body = tuple(BodyBlock(kind="paragraph", text=t) for t in picked[1:])
+    return CanonicalArticle(id=f"e2e-{i}", uri=f"e2e-{i}", source="bench", format="bench",
+                            headline=picked[0][:90], body=body)
 
 
 class Articles:
@@ -62,7 +83,7 @@ class Articles:
         for _ in range(count):
             i = self.made
             self.made += 1
-            art = varied(i, self.sents, self.rng)
+            art = distinct(i, self.sents)
             published = (T0 + self.span * (i / max(self.total, 1))
                          + timedelta(minutes=self.rng.uniform(-30, 30)))
             uri = f"urn:newswire:bench:{self.run}:{phase}:{i}"

@@ -5,17 +5,25 @@ from __future__ import annotations
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from itertools import pairwise
 from operator import attrgetter
 
 import numpy as np
 
+from .signature import WEIGHTS, key_mass
 from .store import StoredArticle
 
 POSTINGS_MAX = 500
 _new_slots = partial(array, "q")  # a key's postings as article slots, 8 bytes each
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+def _micros(ts: datetime) -> int:
+    """Exact, unlike float seconds, so the window's edges are where datetimes put them."""
+    return (ts - _EPOCH) // _US
 
 
 class MemoryIndex:
@@ -33,6 +41,9 @@ class MemoryIndex:
         self.slots: defaultdict[str, array[int]] = defaultdict(_new_slots)
         self.slot_of: dict[str, int] = {}
         self.id_at: list[str] = []
+        # Per slot, so candidates() filters by window and by what can still link in numpy.
+        self.mass_at = array("d")
+        self.time_at = array("q")  # published, microseconds since the epoch
         self.headlines: dict[str, set[str]] = {}  # headline key -> article ids
 
     def get(self, article_id: str) -> StoredArticle | None:
@@ -50,6 +61,12 @@ class MemoryIndex:
         if slot is None:
             slot = self.slot_of[rec.id] = len(self.id_at)
             self.id_at.append(rec.id)
+            self.mass_at.append(0.0)
+            self.time_at.append(0)
+        self.mass_at[slot] = key_mass(rec.keys)
+        self.time_at[slot] = _micros(rec.published)
+        if cur is not None and cur.keys == rec.keys:
+            return True  # the same keys (a duplicate mark, a headline fix): postings stand
         for key in rec.keys:
             ids = self.by_key.setdefault(key, {})
             if rec.id not in ids:
@@ -58,31 +75,59 @@ class MemoryIndex:
         return True
 
     def candidates(self, keys: tuple[str, ...], since: datetime, until: datetime,
-                   limit: int, exclude: str) -> list[StoredArticle]:
-        posted = [slots[-POSTINGS_MAX:] if len(slots) > POSTINGS_MAX else slots
-                  for k in set(keys) if (slots := self.slots.get(k))]
+                   limit: int, exclude: str, *, min_dice: float = 0.0,
+                   min_entities: float = 0.0) -> list[StoredArticle]:
+        own = sorted(set(keys))
+        posted = [(k, slots[-POSTINGS_MAX:] if len(slots) > POSTINGS_MAX else slots)
+                  for k in own if (slots := self.slots.get(k))]
         if not posted:
             return []
-        counts = np.bincount(np.frombuffer(b"".join(posted), dtype=np.int64))
-        own = self.slot_of.get(exclude)
-        if own is not None and own < len(counts):
-            counts[own] = 0
-        # Most shared keys first, then earliest node: rank by count, and look up and
-        # window-filter only the count groups that can still make the limit.
+        postings = np.frombuffer(b"".join(p for _, p in posted), dtype=np.int64)
+        counts = np.bincount(postings)
         found = np.flatnonzero(counts)
-        found = found[np.argsort(-counts[found], kind="stable")]
-        ranked = counts[found]
+        times = np.frombuffer(self.time_at, dtype=np.int64)[found]
+        keep = (times >= _micros(since)) & (times <= _micros(until))
+        ex = self.slot_of.get(exclude)
+        if ex is not None:
+            keep &= found != ex
+        rank: np.ndarray = counts[found]
+        if min_dice > 0 or min_entities > 0:
+            rank, reach = self._reach(keys, posted, postings, found, min_dice=min_dice,
+                                      min_entities=min_entities)
+            keep &= reach
+        found, rank = found[keep], rank[keep]
+        # Most shared keys (or the highest reach) first, then earliest node: rank, and look
+        # up and sort by node only the groups of equal rank that can still make the limit.
+        order = np.argsort(-rank, kind="stable")
+        found, ranked = found[order], rank[order]
         starts = [0, *(np.flatnonzero(ranked[1:] != ranked[:-1]) + 1).tolist(), len(found)]
         articles, id_at = self.articles, self.id_at
         out: list[StoredArticle] = []
         for lo, hi in pairwise(starts):
-            hits = [a for s in found[lo:hi].tolist()
-                    if (a := articles.get(id_at[s])) is not None and since <= a.published <= until]
+            hits = [articles[id_at[s]] for s in found[lo:hi].tolist()]
             hits.sort(key=attrgetter("node"))
             out += hits[:limit - len(out)]
             if len(out) >= limit:
                 break
         return out
+
+    def _reach(self, keys: tuple[str, ...], posted: list[tuple[str, array[int]]],
+               postings: np.ndarray, found: np.ndarray, *, min_dice: float,
+               min_entities: float) -> tuple[np.ndarray, np.ndarray]:
+        """The entity similarity (Probe.compare_above) each found slot's shared keys can make
+        at most, and whether that reaches min_entities or their weighted Dice min_dice. The
+        shared keys' weight is summed from the postings (a stored article's earlier
+        versions' keys too, so it can only be more than the comparison's), with a margin for
+        the order floats are added in."""
+        weights = np.repeat([WEIGHTS.get(k[0], 1.0) for k, _ in posted],
+                            [len(p) for _, p in posted])
+        shared = np.bincount(postings, weights=weights)[found] * (1 + 1e-9)
+        strong = np.repeat([k[0] in "op" for k, _ in posted], [len(p) for _, p in posted])
+        people = np.bincount(postings[strong], minlength=len(self.id_at))[found]
+        mass, own_mass = np.frombuffer(self.mass_at, dtype=np.float64)[found], key_mass(keys)
+        ents = shared / (own_mass + mass) + shared / np.minimum(own_mass, mass) / 2
+        ents[people < 2] /= 2
+        return ents, (2 * shared / (own_mass + mass) >= min_dice) | (ents >= min_entities)
 
     def postings(self, key: str) -> int:
         """How many retained articles carry this key (its document frequency)."""
@@ -113,10 +158,13 @@ class MemoryIndex:
         return old
 
     def rebuild_slots(self) -> None:
-        """The slot postings derived from by_key and slot_of (after a prune or a restore)."""
-        slot_of = self.slot_of
+        """The slot postings and per-slot arrays derived from by_key, slot_of and the articles
+        (after a prune or a restore)."""
+        slot_of, arts = self.slot_of, [self.articles[i] for i in self.id_at]
         self.slots = defaultdict(_new_slots, {term: array("q", map(slot_of.__getitem__, ids))
                                               for term, ids in self.by_key.items()})
+        self.mass_at = array("d", (key_mass(a.keys) for a in arts))
+        self.time_at = array("q", (_micros(a.published) for a in arts))
 
 
 class MemoryForest:

@@ -41,6 +41,12 @@ _PLACE_ALIASES = {
     "abu dhabi": "abu dhabi", "abu dabi": "abu dhabi", "kreml": "kremlin",
 }
 WEIGHTS = {"p": 2.0, "o": 1.5, "l": 0.6, "k": 1.0}
+# A body at least this share number tokens is a table (results, standings, prices): such
+# articles share team, league and market names and boilerplate without being one story.
+TABULAR_SHARE = 0.3
+# News agencies and desks name themselves in the text of every story they file: a shared
+# agency is no evidence of a shared event.
+_AGENCIES = frozenset({"o:reuters", "o:rtrs", "o:afp", "o:dpa", "o:ap", "o:associated press"})
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class Signature:
     sketch: tuple[int, ...]
     published: datetime
     headline_key: str
+    tabular: bool = False
 
 
 def published_at(article: CanonicalArticle) -> datetime:
@@ -96,7 +103,16 @@ def words_of(text: str) -> list[str]:
 
 def sketch(text: str, k: int = SKETCH) -> tuple[int, ...]:
     """Bottom-k of hashed word 3-shingles: order-free estimate of text overlap."""
-    words = words_of(fold(text))
+    return sketch_of_words(words_of(fold(text)), k)
+
+
+def numeric_share(words: list[str]) -> float:
+    """The share of words that are numbers: a third for a results table, a few percent for a
+    report."""
+    return sum(map(str.isdigit, words)) / len(words) if words else 0.0
+
+
+def sketch_of_words(words: list[str], k: int = SKETCH) -> tuple[int, ...]:
     # Hashes of every shingle, deduplicated after hashing (equal shingles hash equal), so the
     # whole pass stays in C. Stored sketches depend on these exact values: never change them.
     # zip stops at the shortest list on purpose: n words make n-2 shingles.
@@ -123,8 +139,10 @@ def signature(doc: Doc, max_keyphrases: int = 8) -> Signature:
     for kp in doc.keyphrases[:max_keyphrases]:
         keys["k:" + phrase_key(fold(kp.text))] = None
     art = doc.article
-    return Signature(keys=tuple(keys), sketch=sketch(art.body_text or art.headline),
-                     published=published_at(art), headline_key=headline_key(art.headline))
+    words = words_of(fold(art.body_text or art.headline))
+    return Signature(keys=tuple(keys), sketch=sketch_of_words(words), published=published_at(art),
+                     headline_key=headline_key(art.headline),
+                     tabular=numeric_share(words) >= TABULAR_SHARE)
 
 
 def _sketch_overlap(a: tuple[int, ...], sa: frozenset[int], b: tuple[int, ...], k: int) -> float:
@@ -161,6 +179,14 @@ class Similarity(NamedTuple):
     text: float
     hours: float
     shared: tuple[str, ...]
+    # What linking decides on (LinkPolicy.links): the weighted Dice of the shared keys, how
+    # many shared keys name a person or organisation (agencies aside), how many a place or a
+    # keyphrase, and how many of the two articles are tables.
+    dice: float = 0.0
+    strong: int = 0
+    places: int = 0
+    phrases: int = 0
+    tabular: int = 0
 
     def reasons(self) -> tuple[str, ...]:
         out = []
@@ -180,6 +206,11 @@ class Similarity(NamedTuple):
 @lru_cache(maxsize=4096)
 def _mass(keys: tuple[str, ...]) -> float:
     return sum(WEIGHTS.get(k[0], 1.0) for k in keys)
+
+
+def key_mass(keys: tuple[str, ...]) -> float:
+    """The keys' summed weights (the denominator of the weighted Dice)."""
+    return _mass(keys)
 
 
 @lru_cache(maxsize=4096)
@@ -210,6 +241,8 @@ class Signed(Protocol):
     def sketch(self) -> tuple[int, ...]: ...
     @property
     def published(self) -> datetime: ...
+    @property
+    def tabular(self) -> bool: ...
 
 
 class Probe:
@@ -217,33 +250,39 @@ class Probe:
     The similarity is symmetric in the two articles, so either replica reaches the same
     decision."""
 
-    __slots__ = ("hashes", "horizon", "key_set", "mass", "published", "runs", "sketch", "weight")
+    __slots__ = ("agencies", "hashes", "horizon", "key_set", "mass", "published", "runs", "sketch",
+                 "tabular", "weight")
 
     def __init__(self, sig: Signed, horizon_hours: float = 72.0) -> None:
         self.key_set = _key_set(sig.keys)
         self.mass = _mass(sig.keys)
-        self.weight = {k: WEIGHTS.get(k[0], 1.0) for k in self.key_set}
         # Keys of the four kinds only (as signature() makes them): the shared keys' weight
         # follows from the length of each kind's run in sorted order.
         self.runs = all(k[:1] in ("k", "l", "o", "p") for k in self.key_set)
+        self.weight = {} if self.runs else {k: WEIGHTS.get(k[0], 1.0) for k in self.key_set}
         self.sketch = sig.sketch
         self.hashes = _hash_set(sig.sketch)
         self.published = sig.published
         self.horizon = horizon_hours
+        self.tabular = sig.tabular
+        self.agencies = self.key_set & _AGENCIES
 
-    def compare_above(self, b: Signed, min_score: float, min_text: float) -> Similarity | None:
-        """The similarity to b, or None if its score is below min_score and its text below
-        min_text. Most candidates share a key or two and no text: their score is bounded
-        without the time decay and the rounding, and the rest of the work is skipped."""
+    def compare_above(self, b: Signed, min_score: float, min_text: float,
+                      min_dice: float = 2.0) -> Similarity | None:
+        """The similarity to b, or None if its score is below min_score, its text below
+        min_text and its Dice below min_dice. Most candidates share a key or two and no text:
+        their score is bounded without the time decay and the rounding, and the rest of the
+        work is skipped."""
         shared = sorted(self.key_set.intersection(b.keys))
         ma, mb = self.mass, _mass(b.keys)
         # Keys starting with "o" or "p" (organisations, people) are one run of the sorted list.
         at_o = bisect_left(shared, "o")
         strong = bisect_left(shared, "q") - at_o
+        at_l = bisect_left(shared, "l", 0, at_o)
         # Summed left to right from 0.0 in sorted order, as a plain loop would: float sums
         # depend on order, and replicas must agree to the bit.
         if self.runs:
-            at_l, at_p = bisect_left(shared, "l", 0, at_o), bisect_left(shared, "p", at_o)
+            at_p = bisect_left(shared, "p", at_o)
             ms = _run_mass(at_l, at_o - at_l, at_p - at_o, len(shared) - at_p)
         else:
             ms = reduce(add, map(self.weight.__getitem__, shared), 0.0)
@@ -254,12 +293,16 @@ class Probe:
             ents *= 0.5  # one shared person is a topic, not yet a story
         a_sk, b_sk = self.sketch, b.sketch
         text = _sketch_overlap(a_sk, self.hashes, b_sk, SKETCH) if a_sk and b_sk else 0.0
+        dice = round(2 * ms / (ma + mb), 4) if ma and mb else 0.0
         # The time factor is at most 1.0 and round() is monotone, so this bounds the score.
         high = min(1.0, max(ents, text) + 0.2 * min(ents, text))
-        if round(high, 4) < min_score and round(text, 4) < min_text:
+        if round(high, 4) < min_score and round(text, 4) < min_text and dice < min_dice:
             return None
         hours = abs((self.published - b.published).total_seconds()) / 3600
         closeness = math.exp(-hours / self.horizon)
         score = high * (0.7 + 0.3 * closeness)
+        if self.agencies:
+            strong -= len(self.agencies.intersection(shared))
         return Similarity(round(score, 4), round(ents, 4), round(text, 4), round(hours, 1),
-                          tuple(shared))
+                          tuple(shared), dice, strong, at_o - at_l, at_l,
+                          self.tabular + b.tabular)

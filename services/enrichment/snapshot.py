@@ -12,7 +12,7 @@ from .memory import MemoryForest, MemoryIndex, MemoryLinks
 from .store import StoredArticle
 from .stories import StoryState
 
-FORMAT = 2
+FORMAT = 3
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -44,7 +44,7 @@ def dump_state(state: StoryState, next_offset: int) -> bytes:
         "seen": state.seen,
         "latest": None if state.latest is None else _micros(state.latest),
         "articles": [[a.id, a.version, a.node, _micros(a.published), a.keys, len(a.sketch),
-                      a.headline_key, a.headline, a.duplicate_of] for a in arts],
+                      a.headline_key, a.headline, a.duplicate_of, a.tabular] for a in arts],
         "by_key": {k: [slot_of[i] for i in ids] for k, ids in index.by_key.items()},
         "parents": list(forest.parents.items()),
         "sizes": list(forest.sizes.items()),
@@ -71,11 +71,11 @@ def load_state(blob: bytes) -> tuple[StoryState, int]:
         raise SnapshotError("unknown snapshot format")
     index, forest, links = MemoryIndex(), MemoryForest(), MemoryLinks()
     at = 0
-    for aid, version, node, published, keys, n, hkey, headline, dup in body["articles"]:
+    for aid, version, node, published, keys, n, hkey, headline, dup, tab in body["articles"]:
         rec = StoredArticle(id=aid, version=version, node=node,
                             published=_EPOCH + published * _US, keys=tuple(keys),
                             sketch=tuple(sketches[at:at + n]), headline_key=hkey,
-                            headline=headline, duplicate_of=dup)
+                            headline=headline, duplicate_of=dup, tabular=bool(tab))
         at += n
         index.articles[aid] = rec
         index.slot_of[aid] = len(index.id_at)

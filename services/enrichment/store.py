@@ -19,6 +19,7 @@ class StoredArticle:
     headline_key: str
     headline: str
     duplicate_of: str | None = None
+    tabular: bool = False  # a results table, standings or price list (see signature)
 
 
 def with_duplicate(rec: StoredArticle, duplicate_of: str | None) -> StoredArticle:
@@ -32,10 +33,14 @@ class ArticleIndex(Protocol):
     def put(self, rec: StoredArticle) -> bool:
         """Store rec unless a newer version is stored; True if stored."""
     def candidates(self, keys: tuple[str, ...], since: datetime, until: datetime,
-                   limit: int, exclude: str) -> list[StoredArticle]:
+                   limit: int, exclude: str, *, min_dice: float = 0.0,
+                   min_entities: float = 0.0) -> list[StoredArticle]:
         """Articles published in [since, until] sharing a key, but not exclude: most shared
         keys first, then the earliest node; at most limit, counted over each key's newest
-        POSTINGS_MAX postings (a key in every story must not make an article cost thousands)."""
+        POSTINGS_MAX postings (a key in every story must not make an article cost thousands).
+        With min_dice or min_entities, only those whose shared keys can make the weighted
+        Dice min_dice or the entity similarity min_entities, highest entity similarity
+        first."""
     def by_headline(self, key: str) -> StoredArticle | None:
         """The article with this headline key and the earliest node, if any."""
     def prune(self, before: datetime) -> list[StoredArticle]:

@@ -29,7 +29,18 @@ class Linked:
 
 @dataclass(frozen=True)
 class LinkPolicy:
-    link: float = 0.15
+    """When two articles are one story. Shared time plus a few common words never is: a link
+    needs near-duplicate text, or shared people or organisations that make up much of both
+    articles' keys, or (within place_hours) places and keyphrases that do. Tables (results,
+    standings, prices) share names without sharing an event, so they need more."""
+
+    link: float = 0.15  # the similarity score an entity link needs at least
+    link_entities: float = 0.35  # weighted Dice of the shared keys, with a person or org
+    link_places: float = 0.25  # weighted Dice, places and keyphrases only (two at least)
+    place_hours: float = 24.0
+    near_text: float = 0.3  # text overlap that links two reports on its own
+    tabular_text: float = 0.45  # text overlap that links anything to a table
+    tabular_entities: float = 0.7  # weighted Dice that links a report to one table
     related: float = 0.10
     duplicate_text: float = 0.6
     window: timedelta = timedelta(days=4)
@@ -37,6 +48,29 @@ class LinkPolicy:
     max_related: int = 8
     retention: timedelta = timedelta(days=14)
     prune_every: int = 1000
+
+    def links(self, sim: Similarity) -> bool:
+        """Whether the pair is one story; symmetric as the similarity is, so the stories do
+        not depend on the order articles arrive in."""
+        if sim.tabular:
+            # Two tables of one league share every team: only a re-issue (near-duplicate text)
+            # joins them. A report joins a table only if their names are nearly the same.
+            return sim.text >= self.tabular_text or (
+                sim.tabular == 1 and sim.strong > 0 and sim.dice >= self.tabular_entities
+                and sim.score >= self.link)
+        if sim.text >= self.near_text:
+            return True
+        if sim.strong:
+            return sim.dice >= self.link_entities and sim.score >= self.link
+        return (sim.places > 0 and sim.places + sim.phrases >= 2
+                and sim.dice >= self.link_places and sim.hours <= self.place_hours)
+
+    @property
+    def floor(self) -> tuple[float, float, float]:
+        """The least score, text and Dice any decision (link, related, duplicate) needs."""
+        return (min(self.link, self.related),
+                min(self.near_text, self.tabular_text, self.duplicate_text),
+                min(self.link_places, self.link_entities, self.tabular_entities))
 
 
 @dataclass
@@ -75,20 +109,24 @@ class StoryLinker:
         node = existing.node if existing is not None else node_key(art)
         rec = StoredArticle(id=art.id, version=art.version, node=node, published=sig.published,
                             keys=sig.keys, sketch=sig.sketch, headline_key=sig.headline_key,
-                            headline=art.headline)
+                            headline=art.headline, tabular=sig.tabular)
         forest.make_set(node, art.id)
         fresh = index.put(rec)
+        min_score, min_text, min_dice = pol.floor
+        # Candidates whose shared keys cannot make the Dice a link needs nor the entity
+        # similarity relating needs are not compared: most in a busy window share a place or
+        # two phrases. Only their text might have related them.
         cands = index.candidates(sig.keys, sig.published - pol.window,
                                  sig.published + pol.window, pol.max_candidates,
-                                 art.id) if fresh else []
+                                 art.id, min_dice=min_dice,
+                                 min_entities=min_score) if fresh else []
         # The article's own side of similarity() is derived once, not once per candidate, and
         # candidates too weak to link, relate or duplicate are dropped early (most of them).
         compare = Probe(sig).compare_above
-        floor = min(pol.link, pol.related)
         scored = [(cand, sim) for cand in cands
-                  if (sim := compare(cand, floor, pol.duplicate_text)) is not None]
+                  if (sim := compare(cand, min_score, min_text, min_dice)) is not None]
         # Candidates of one story share a root: union each distinct root once.
-        linked = sorted({c.node for c, sim in scored if sim.score >= pol.link} - {node})
+        linked = sorted({c.node for c, sim in scored if pol.links(sim)} - {node})
         before = {forest.find(n) for n in (node, *linked)}
         # Stories absorbed by this article's merges (the smallest root survives): consumers and
         # storage re-label them. A brand-new article's own one-member set is not worth

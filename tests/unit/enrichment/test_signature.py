@@ -12,6 +12,7 @@ import pytest
 from services.enrichment.ner.canonical import fold
 from services.enrichment.signature import (
     SKETCH,
+    WEIGHTS,
     Probe,
     Signature,
     _sketch_overlap,
@@ -86,5 +87,6 @@ def test_shared_key_weight_from_runs_equals_the_plain_sum() -> None:
     for a in sigs:
         by_runs, plain = Probe(a), Probe(a)
         plain.runs = False
+        plain.weight = {k: WEIGHTS[k[0]] for k in plain.key_set}
         for b in sigs:
             assert by_runs.compare_above(b, 0.0, 0.0) == plain.compare_above(b, 0.0, 0.0)

@@ -1,0 +1,150 @@
+"""Story-link rules on hand-built documents: tables, weak keys, reports of one event."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.enrichment.doc import Doc
+from services.enrichment.signature import signature
+from services.enrichment.snapshot import dump_state, load_state
+from services.enrichment.stories import StoryLinker
+from shared.events import BodyBlock, CanonicalArticle, Entity, Keyphrase
+
+pytestmark = pytest.mark.unit
+T0 = datetime(2026, 3, 7, 18, tzinfo=UTC)
+TEAMS = ["Northport", "Eastvale", "Kingsbury", "Millbrook", "Ashford", "Redcliff", "Glenmoor",
+         "Harwick", "Stonebridge", "Westfield", "Oakham", "Fairhaven"]
+
+
+def doc(aid: str, headline: str, body: str, *, orgs: tuple[str, ...] = (),
+        people: tuple[str, ...] = (), places: tuple[str, ...] = (),
+        phrases: tuple[str, ...] = (), hours: float = 0.0) -> Doc:
+    art = CanonicalArticle(id=aid, uri=aid, source="test", format="test", headline=headline,
+                           language="en", body=(BodyBlock(kind="paragraph", text=body),),
+                           first_created=T0 + timedelta(hours=hours))
+    ents = [Entity(canonical=n, type=t, mentions=1)
+            for t, names in (("ORG", orgs), ("PER", people), ("LOC", places)) for n in names]
+    return Doc(article=art, text=headline + "\n" + body, entities=ents,
+               keyphrases=[Keyphrase(text=p, score=1.0) for p in phrases])
+
+
+def results(aid: str, seed: int) -> Doc:
+    """A league round's results: every team of the league, scores and not much else."""
+    rng = random.Random(seed)  # noqa: S311 - a fixed sample, not a secret
+    teams = TEAMS[:]
+    rng.shuffle(teams)
+    lines = [f"{a} {rng.randrange(5)} {b} {rng.randrange(5)}" for a, b in zip(
+        teams[::2], teams[1::2], strict=True)]
+    return doc(aid, "SOCCER - SOUTHERN LEAGUE RESULTS", "Results of Southern League matches "
+               "played on Saturday: " + ". ".join(lines), orgs=tuple(TEAMS),
+               places=("Northport",), phrases=("southern league", "soccer"))
+
+
+def standings(aid: str) -> Doc:
+    rows = [f"{t} {20 - i} {12 - i // 2} {i % 4} {i // 3} {30 - i} {11 + i} {36 - 2 * i}"
+            for i, t in enumerate(TEAMS)]
+    return doc(aid, "SOCCER - SOUTHERN LEAGUE STANDINGS", "Southern League standings after "
+               "Saturday's matches (tabulate under played, won, drawn, lost, goals for, "
+               "against, points): " + ". ".join(rows), orgs=tuple(TEAMS),
+               places=("Northport",), phrases=("southern league", "soccer", "standings"))
+
+
+def story(linker: StoryLinker, aid: str) -> str:
+    rec = linker.state.index.get(aid)
+    assert rec is not None
+    return linker.state.forest.find(rec.node)
+
+
+def test_a_results_table_is_a_table_and_a_report_is_not() -> None:
+    assert signature(results("r1", 1)).tabular
+    assert signature(standings("s1")).tabular
+    assert not signature(report_one()).tabular
+
+
+def test_two_tables_of_one_league_round_do_not_link() -> None:
+    linker = StoryLinker()
+    for d in (results("r1", 1), standings("s1"), results("r2", 2)):
+        linker.link(d)
+    assert len({story(linker, a) for a in ("r1", "s1", "r2")}) == 3
+
+
+def test_a_reissued_table_joins_the_first() -> None:
+    linker = StoryLinker()
+    first = results("r1", 1)
+    again = results("r1-again", 1)
+    linker.link(first)
+    out = linker.link(again)
+    assert story(linker, "r1-again") == story(linker, "r1")
+    assert out.duplicate_of == "r1"
+
+
+def report_one(aid: str = "rep-1", hours: float = 0.0) -> Doc:
+    return doc(aid, "Harbour strike halts Northport container terminal",
+               "Dock workers at the Northport container terminal walked out on Saturday "
+               "after talks between the union and Meridian Shipping broke down, union leader "
+               "Alma Reyes said. Ships queued outside the harbour.",
+               orgs=("Meridian Shipping", "Dockers Union"), people=("Alma Reyes",),
+               places=("Northport",), phrases=("container terminal", "strike", "harbour"),
+               hours=hours)
+
+
+def report_two() -> Doc:
+    return doc("rep-2", "Northport dockers stay out as shipping firm refuses new offer",
+               "The strike at Northport's container terminal entered its second day. "
+               "Meridian Shipping said it would not improve its offer; Alma Reyes of the "
+               "Dockers Union called the stance a provocation.",
+               orgs=("Meridian Shipping", "Dockers Union"), people=("Alma Reyes",),
+               places=("Northport",), phrases=("container terminal", "strike", "offer"),
+               hours=20)
+
+
+def test_two_reports_of_one_event_link_in_either_order() -> None:
+    for order in ((report_one(), report_two()), (report_two(), report_one())):
+        linker = StoryLinker()
+        for d in order:
+            linker.link(d)
+        assert story(linker, "rep-1") == story(linker, "rep-2")
+
+
+def test_shared_time_and_a_few_common_words_never_link() -> None:
+    """Same instant and three phrases in common, but no person, organisation or place: a
+    strike at another port is the same topic, not the same event."""
+    linker = StoryLinker()
+    linker.link(report_one())
+    other = doc("southport", "Southport dockers vote on strike",
+                "Dockers at the Southport container terminal vote on a harbour strike.",
+                places=("Southport",), phrases=("strike", "harbour", "container terminal"))
+    linker.link(other)
+    assert story(linker, "southport") != story(linker, "rep-1")
+    # Nor does the same place a day and a half later, with the same words.
+    later = doc("later", "Northport harbour strike talk", "Northport harbour strike talk.",
+                places=("Northport",), phrases=("strike", "harbour"), hours=36)
+    linker.link(later)
+    assert story(linker, "later") != story(linker, "rep-1")
+
+
+def test_a_report_does_not_join_the_league_table_that_names_its_teams() -> None:
+    linker = StoryLinker()
+    linker.link(results("r1", 1))
+    match = doc("match", "Northport beat Eastvale with late goal",
+                "Northport scored in the last minute to beat Eastvale 2-1 on Saturday. "
+                "Kingsbury and Millbrook drew elsewhere in the league.",
+                orgs=("Northport", "Eastvale", "Kingsbury", "Millbrook"),
+                places=("Northport",), phrases=("southern league", "late goal"))
+    linker.link(match)
+    assert story(linker, "match") != story(linker, "r1")
+
+
+def test_the_table_flag_survives_a_snapshot() -> None:
+    linker = StoryLinker()
+    for d in (results("r1", 1), report_one()):
+        linker.link(d)
+    restored, _ = load_state(dump_state(linker.state, 7))
+    flags = {a: rec.tabular for a in ("r1", "rep-1") if (rec := restored.index.get(a))}
+    assert flags == {"r1": True, "rep-1": False}
+    # A restored state links a re-issue of the table as the original does.
+    again = StoryLinker(restored)
+    assert again.link(results("r1-again", 1)).duplicate_of == "r1"

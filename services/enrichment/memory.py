@@ -146,16 +146,40 @@ class MemoryIndex:
             _discard(self.headlines, a.headline_key, a.id)
         gone = {a.id for a in old}
         for term, ids in list(self.by_key.items()):
+            if gone.isdisjoint(ids):
+                continue
             kept = {i: None for i in ids if i not in gone}
             if kept:
                 self.by_key[term] = kept
             else:
                 del self.by_key[term]
-        # Slots renumbered over the articles left, so they stay as few as the articles.
-        self.id_at = [i for i in self.id_at if i not in gone]
-        self.slot_of = {i: s for s, i in enumerate(self.id_at)}
-        self.rebuild_slots()
+        self._renumber([s for s, i in enumerate(self.id_at) if i not in gone])
         return old
+
+    def _renumber(self, kept: list[int]) -> None:
+        """Slots renumbered over the articles left, so they stay as few as the articles: the
+        postings and per-slot arrays are mapped in one pass each, not rebuilt article by
+        article (a prune is every thousand articles over the whole window)."""
+        keep = np.array(kept, dtype=np.int64)
+        remap = np.full(len(self.id_at), -1, dtype=np.int64)
+        remap[keep] = np.arange(len(keep))
+        self.id_at = [self.id_at[s] for s in kept]
+        self.slot_of = {i: s for s, i in enumerate(self.id_at)}
+        self.mass_at = array("d", np.frombuffer(self.mass_at, dtype=np.float64)[keep].tobytes())
+        self.time_at = array("q", np.frombuffer(self.time_at, dtype=np.int64)[keep].tobytes())
+        terms = list(self.slots)
+        flat = remap[np.frombuffer(b"".join(self.slots.values()), dtype=np.int64)]
+        # Each term's postings after the prune: the slots left, in their order.
+        owner = np.repeat(np.arange(len(terms)), [len(self.slots[t]) for t in terms])
+        alive = flat >= 0
+        flat, counts = flat[alive], np.bincount(owner[alive], minlength=len(terms))
+        ends = np.cumsum(counts).tolist()
+        data, self.slots = flat.tobytes(), defaultdict(_new_slots)
+        start = 0
+        for term, end in zip(terms, ends, strict=True):
+            if end > start:
+                self.slots[term] = array("q", data[start * 8:end * 8])
+            start = end
 
     def rebuild_slots(self) -> None:
         """The slot postings and per-slot arrays derived from by_key, slot_of and the articles

@@ -44,7 +44,9 @@ class LinkPolicy:
     related: float = 0.10
     duplicate_text: float = 0.6
     window: timedelta = timedelta(days=4)
-    max_candidates: int = 60
+    # Candidates come ranked by the entity similarity their shared keys can reach, and only
+    # those that can reach a decision: the few best are what links and fills related.
+    max_candidates: int = 12
     max_related: int = 8
     retention: timedelta = timedelta(days=14)
     prune_every: int = 1000

@@ -52,3 +52,23 @@ def test_candidates_equal_their_definition() -> None:
             assert store.candidates(query, since, until, limit, exclude) == (
                 _candidates_by_definition(store, query, since=since, until=until, limit=limit,
                                           exclude=exclude))
+
+
+def test_a_prune_renumbers_the_postings_as_a_rebuild_would() -> None:
+    rng = random.Random(8)  # noqa: S311 - a fixed sample, not a secret
+    store = MemoryIndex()
+    vocab = [f"p:name{i}" for i in range(30)] + [f"k:word{i}" for i in range(60)]
+    for n in range(900):
+        i = rng.randrange(n + 1) if rng.random() < 0.1 else n
+        store.put(StoredArticle(
+            id=f"a{i:05d}", version=n, node=f"st-{i:05d}", published=T0 + timedelta(hours=i),
+            keys=tuple(dict.fromkeys(rng.sample(vocab, rng.randrange(1, 9)))), sketch=(),
+            headline_key=f"h{i}", headline=f"H{i}"))
+        if n % 300 == 299:
+            store.prune(T0 + timedelta(hours=n - 400))
+            pruned = {t: list(s) for t, s in store.slots.items()}
+            arrays = (list(store.mass_at), list(store.time_at))
+            store.rebuild_slots()
+            assert pruned == {t: list(s) for t, s in store.slots.items()}
+            assert arrays == (list(store.mass_at), list(store.time_at))
+            assert set(store.slots) == set(store.by_key)

@@ -214,7 +214,11 @@ async def raw_body(msg: Any) -> bytes:
 
 def origin_of(msg: Any) -> Origin:
     """DLQ context of one consumed record (FastStream KafkaMessage)."""
-    record = msg.raw_message
+    return record_origin(msg.raw_message)
+
+
+def record_origin(record: Any) -> Origin:
+    """DLQ context of one aiokafka ConsumerRecord (an item of a batch)."""
     return Origin(
         topic=record.topic,
         partition=record.partition,

@@ -34,17 +34,12 @@ class AnnotationHandler:
         """Annotates a poll's records and sends them in order to the one-partition stream;
         raises only when Kafka fails (then the batch is nacked and read again)."""
         with Timer(self.metrics, STAGE):
-            out: list[EnrichedArticle] = []
-            for record in records:
-                value: bytes = getattr(record, "value", b"") or b""
-                try:
-                    out.append(self.annotate(value))
-                except ValidationError as exc:
-                    await self._dead_letter(record, value, exc, "invalid_article")
-                except Exception as exc:
-                    log.exception("annotator crashed", extra={"offset": getattr(
-                        record, "offset", -1)})
-                    await self._dead_letter(record, value, exc, "enricher_crash")
+            # Annotation is CPU work: in a worker thread, so the consumer's heartbeats keep
+            # going while a poll is annotated (a blocked loop lets the session expire, and the
+            # group hands the poll to another replica: every article annotated twice).
+            out, failed = await asyncio.to_thread(self._annotate_all, records)
+            for record, value, exc, reason in failed:
+                await self._dead_letter(record, value, exc, reason)
             # All to partition 0: the linker reads one totally ordered stream. Sent
             # concurrently, queued in this order, and all awaited before the commit.
             await asyncio.gather(*(self.broker.publish(
@@ -52,6 +47,21 @@ class AnnotationHandler:
                 partition=0, headers=HEADERS) for item in out))
         self.metrics.ok(STAGE, len(out))
         return out
+
+    def _annotate_all(self, records: Sequence[object]) -> tuple[
+            list[EnrichedArticle], list[tuple[object, bytes, Exception, str]]]:
+        out: list[EnrichedArticle] = []
+        failed: list[tuple[object, bytes, Exception, str]] = []
+        for record in records:
+            value: bytes = getattr(record, "value", b"") or b""
+            try:
+                out.append(self.annotate(value))
+            except ValidationError as exc:
+                failed.append((record, value, exc, "invalid_article"))
+            except Exception as exc:
+                log.exception("annotator crashed", extra={"offset": getattr(record, "offset", -1)})
+                failed.append((record, value, exc, "enricher_crash"))
+        return out, failed
 
     async def _dead_letter(self, record: object, value: bytes, exc: Exception,
                            reason: str) -> None:

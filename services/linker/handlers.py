@@ -86,28 +86,16 @@ class LinkerHandler:
         """Returns how many records were linked; raises only when Kafka fails (then nack)."""
         with Timer(self.metrics, STAGE):
             sends: list[Send] = []
-            linked = 0
-            for record in records:
-                offset: int = getattr(record, "offset", -1)
-                value: bytes = getattr(record, "value", b"") or b""
-                if offset < self.stage.next_offset:
-                    sends += self._unsent.pop(offset, [])
-                    continue
+            linked = at = 0
+            while at < len(records):
+                offset: int = getattr(records[at], "offset", -1)
                 if offset > self.stage.next_offset:
                     await self.stage.catch_up(offset)
-                try:
-                    result = self.stage.apply(offset, value)
-                except ValidationError as exc:
-                    out = [self._dead_letter(record, value, exc, "invalid_article")]
-                except Exception as exc:
-                    log.exception("linker crashed", extra={"offset": offset})
-                    out = [self._dead_letter(record, value, exc, "linker_crash")]
-                else:
-                    out = sends_of(result)
-                    linked += 1
-                    self._observe_age(result)
-                self._unsent[offset] = out
-                sends += out
+                # Linking is CPU work: in a worker thread, so the consumer's heartbeats and
+                # the HTTP probes keep being answered while a large poll is linked.
+                at, part, n = await asyncio.to_thread(self._apply_run, records, at)
+                sends += part
+                linked += n
             await asyncio.gather(*(self.broker.publish(s.value, s.topic, key=s.key,
                                                        headers=s.headers or HEADERS)
                                    for s in sends))
@@ -120,6 +108,35 @@ class LinkerHandler:
                      extra={"offset": self.stage.next_offset, "bytes": size})
         self.gauges.update(self.stage)
         return linked
+
+    def _apply_run(self, records: Sequence[object], at: int) -> tuple[int, list[Send], int]:
+        """Apply records from `at` on, until one lies past the state (a gap to replay first);
+        returns where it stopped, the sends and how many were linked."""
+        sends: list[Send] = []
+        linked = 0
+        for i in range(at, len(records)):
+            record = records[i]
+            offset: int = getattr(record, "offset", -1)
+            value: bytes = getattr(record, "value", b"") or b""
+            if offset < self.stage.next_offset:
+                sends += self._unsent.pop(offset, [])
+                continue
+            if offset > self.stage.next_offset:
+                return i, sends, linked
+            try:
+                result = self.stage.apply(offset, value)
+            except ValidationError as exc:
+                out = [self._dead_letter(record, value, exc, "invalid_article")]
+            except Exception as exc:
+                log.exception("linker crashed", extra={"offset": offset})
+                out = [self._dead_letter(record, value, exc, "linker_crash")]
+            else:
+                out = sends_of(result)
+                linked += 1
+                self._observe_age(result)
+            self._unsent[offset] = out
+            sends += out
+        return len(records), sends, linked
 
     def _observe_age(self, result: Result) -> None:
         received = result.enriched.article.received_at

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 from faststream.kafka import KafkaBroker
 
@@ -12,7 +13,7 @@ from shared.dlq import Origin, dead_letter
 from shared.envelope import EnvelopeError, from_record
 from shared.events import CanonicalArticle, utcnow
 from shared.metrics import ServiceMetrics
-from shared.runtime import Timer, publish_dead_letter
+from shared.runtime import Timer, publish_dead_letter, record_origin
 
 from .parsers.base import ParseError
 from .pipeline import normalize
@@ -26,6 +27,13 @@ class NormalizerHandler:
                  out_topic: str = topics.CANONICAL, dlq_topic: str = topics.DLQ) -> None:
         self.broker, self.metrics, self.max_bytes = broker, metrics, max_bytes
         self.out_topic, self.dlq_topic = out_topic, dlq_topic
+
+    async def handle_batch(self, records: Sequence[object]) -> int:
+        """A poll's records, each parsed and sent; every send is in flight at once and all are
+        awaited before the poll is committed. Returns the articles sent."""
+        done = await asyncio.gather(*(self.handle(getattr(r, "value", b"") or b"",
+                                                  record_origin(r)) for r in records))
+        return sum(map(len, done))
 
     async def handle(self, value: bytes, origin: Origin) -> list[CanonicalArticle]:
         with Timer(self.metrics, STAGE):

@@ -13,13 +13,12 @@ from shared.logs import configure
 from shared.metrics import ServiceMetrics
 from shared.runtime import (
     RAW_TOPIC_CONFIG,
+    batch_records,
     broker_check,
     ensure_topics,
     kafka_security,
     make_broker,
     ops_routes,
-    origin_of,
-    raw_body,
 )
 
 from .config import NormalizerSettings
@@ -37,12 +36,15 @@ def build_app(settings: NormalizerSettings | None = None) -> tuple[AsgiFastStrea
 
     # NACK_ON_ERROR: only an infrastructure failure (DLQ publish failed) raises, and then the
     # record is re-read rather than committed; parse failures are dead-lettered and acked.
+    # In polls: every record's sends are in flight together and the poll is committed once
+    # (a send and a commit per record capped the stage at a few dozen records per second).
     @broker.subscriber(
-        topics.RAW, group_id=settings.group_id, auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR, decoder=raw_body,
+        topics.RAW, group_id=settings.group_id, auto_offset_reset="earliest", batch=True,
+        max_records=settings.batch_max_records, batch_timeout_ms=settings.batch_timeout_ms,
+        ack_policy=AckPolicy.NACK_ON_ERROR, decoder=batch_records,
     )
     async def on_raw(msg: KafkaMessage) -> None:
-        await handler.handle(bytes(msg.body), origin_of(msg))
+        await handler.handle_batch(await batch_records(msg))
 
     async def create_topics() -> None:
         await ensure_topics(settings.common.kafka_bootstrap, [topics.RAW, topics.CANONICAL,

@@ -15,7 +15,7 @@ from shared.dlq import H_EXC_CLASS, H_OFFSET, H_REASON, H_TOPIC
 from shared.envelope import to_headers
 from shared.events import CanonicalArticle, RawArticle, utcnow
 from shared.metrics import ServiceMetrics
-from shared.runtime import ensure_topics, origin_of, raw_body
+from shared.runtime import batch_records, ensure_topics, raw_body
 from tests.helpers import eventually
 
 MODES = [pytest.param("memory", marks=pytest.mark.unit),
@@ -46,10 +46,11 @@ async def test_good_to_canonical_bad_to_dlq_with_context(
     articles: list[CanonicalArticle] = []
     dead: list[tuple[bytes, dict[str, Any]]] = []
 
-    @broker.subscriber(topic_in, group_id=f"n-{uid}", auto_offset_reset="earliest",
-                       ack_policy=AckPolicy.NACK_ON_ERROR, decoder=raw_body)
+    # Wired as the service wires it: polls of records.
+    @broker.subscriber(topic_in, group_id=f"n-{uid}", auto_offset_reset="earliest", batch=True,
+                       ack_policy=AckPolicy.NACK_ON_ERROR, decoder=batch_records)
     async def on_raw(msg: KafkaMessage) -> None:
-        await handler.handle(bytes(msg.body), origin_of(msg))
+        await handler.handle_batch(await batch_records(msg))
 
     @broker.subscriber(topic_out, group_id=f"o-{uid}", auto_offset_reset="earliest",
                        decoder=raw_body)

@@ -9,12 +9,12 @@ import time
 from dataclasses import dataclass
 
 from services.enrichment.pipeline import Result, doc_of, link_result
-from services.enrichment.snapshot import dump_state, load_state
+from services.enrichment.snapshot import SnapshotError, dump_state, load_state
 from services.enrichment.stories import LinkPolicy, StoryLinker
 from shared.events import EnrichedArticle
 
 from .replay import Replay
-from .snapshots import Snapshot, SnapshotStore
+from .snapshots import CorruptSnapshot, Snapshot, SnapshotStore
 
 log = logging.getLogger("newswire.linker")
 
@@ -55,11 +55,17 @@ class LinkerStage:
         return link_result(doc, self.linker.link(doc))
 
     async def restore(self) -> bool:
-        """Load the newest snapshot if it is ahead of this state; True if loaded."""
-        snap = await self.snapshots.load()
-        if snap is None or snap.offset <= self.next_offset:
+        """Load the newest snapshot if it is ahead of this state; True if loaded. A snapshot
+        this code cannot read (another format, lost chunks) is not fatal: the state is then
+        rebuilt by replaying the stream from what it has, which gives the same state."""
+        try:
+            snap = await self.snapshots.load()
+            if snap is None or snap.offset <= self.next_offset:
+                return False
+            state, offset = await asyncio.to_thread(load_state, snap.blob)
+        except (SnapshotError, CorruptSnapshot):
+            log.exception("snapshot unusable; replaying the stream instead")
             return False
-        state, offset = await asyncio.to_thread(load_state, snap.blob)
         self.linker = StoryLinker(state, self.policy)
         self.next_offset = self._snapshot_offset = offset
         self.restores += 1

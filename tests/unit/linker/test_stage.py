@@ -15,6 +15,7 @@ from services.enrichment.pipeline import doc_of, link_result
 from services.enrichment.snapshot import SnapshotError, dump_state, load_state
 from services.enrichment.stories import StoryLinker
 from services.linker.handlers import LinkerHandler
+from services.linker.snapshots import Snapshot
 from services.linker.stage import LinkerStage, SnapshotPolicy
 from shared import topics
 from shared.dlq import H_REASON
@@ -183,3 +184,18 @@ def test_link_update_carries_only_the_links() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         LinkUpdate(source_id="s", links=())
     assert H_REASON  # the DLQ reason header is what operators filter on
+
+
+async def test_an_unreadable_snapshot_means_a_full_replay_with_the_same_outputs(
+        annotated_values: list[bytes]) -> None:
+    values = annotated_values[:30]
+    snapshots = MemorySnapshots()
+    await snapshots.save(Snapshot(offset=20, blob=b"written by another format"))
+    broker, seen = _spied()
+    replay = ListReplay(values)
+    async with TestKafkaBroker(broker):
+        handler = LinkerHandler(broker, ServiceMetrics("linker"), LinkerStage(snapshots, replay))
+        await handler.handle([Record(o, values[o]) for o in range(25, 30)])
+    assert replay.reads == [(0, 25)]
+    got = [outcome(EnrichedArticle.model_validate_json(b)) for b in seen[topics.ENRICHED]]
+    assert sorted(got) == sorted(uninterrupted(values)[25:])

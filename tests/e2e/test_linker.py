@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient
 
 from deploy.launcher import ServiceProcess, Stack
@@ -128,8 +129,29 @@ async def test_sigkill_of_the_active_linker_then_takeover_gives_identical_output
 
 @pytest.fixture(scope="module")
 def replica_stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(infra, tmp_path_factory, "lkrep", replicas={"enrichment": 2}) as stack:
+    # Small polls, so both replicas take turns on the stream.
+    env = {"NEWSWIRE_ENRICHMENT_BATCH_MAX_RECORDS": "4"}
+    with running_stack(infra, tmp_path_factory, "lkrep", env,
+                       replicas={"enrichment": 2}) as stack:
         yield stack
+
+
+async def group_settled(bootstrap: str, group: str, members: int, timeout: float = 60) -> None:
+    """Wait until the consumer group is Stable with this many members (each then owns some
+    of the partitions)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            (reply,) = await admin.describe_consumer_groups([group])
+            _, _, state, _, _, found = reply.groups[0][:6]
+            if state == "Stable" and len(found) == members:
+                return
+            assert time.monotonic() < deadline, f"group {group}: {state}, {len(found)} members"
+            await asyncio.sleep(0.5)
+    finally:
+        await admin.close()
 
 
 async def test_two_annotation_replicas_give_the_clusters_of_one(
@@ -143,6 +165,7 @@ async def test_two_annotation_replicas_give_the_clusters_of_one(
     want = partition({a.id: state.forest.find(rec.node) for a in arts
                       if (rec := state.index.get(a.id)) is not None})
     assert 10 <= len(want) < len(arts)
+    await group_settled(stack.bootstrap, f"{stack.namespace}newswire-enrichment", 2)
     await produce(stack.bootstrap, f"{stack.namespace}news.canonical",
                   [(a.id, a.model_dump_json().encode()) for a in arts])
     # Both replicas annotated part of the stream.

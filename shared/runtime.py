@@ -220,11 +220,11 @@ def origin_of(msg: Any) -> Origin:
 def record_origin(record: Any) -> Origin:
     """DLQ context of one aiokafka ConsumerRecord (an item of a batch)."""
     return Origin(
-        topic=record.topic,
-        partition=record.partition,
-        offset=record.offset,
-        key=record.key,
-        headers=header_map(record.headers),
+        topic=getattr(record, "topic", ""),
+        partition=getattr(record, "partition", -1),
+        offset=getattr(record, "offset", -1),
+        key=getattr(record, "key", None),
+        headers=header_map(getattr(record, "headers", None)),
     )
 
 

@@ -10,10 +10,10 @@ from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 
 from shared import topics
-from shared.dlq import Origin, dead_letter
+from shared.dlq import dead_letter
 from shared.events import CanonicalArticle, EnrichedArticle
 from shared.metrics import ServiceMetrics
-from shared.runtime import Timer, header_map, publish_dead_letter
+from shared.runtime import Timer, publish_dead_letter, record_origin
 
 from .pipeline import Annotator, annotated
 
@@ -65,10 +65,7 @@ class AnnotationHandler:
 
     async def _dead_letter(self, record: object, value: bytes, exc: Exception,
                            reason: str) -> None:
-        origin = Origin(topic=getattr(record, "topic", ""),
-                        partition=getattr(record, "partition", -1),
-                        offset=getattr(record, "offset", -1), key=getattr(record, "key", None),
-                        headers=header_map(getattr(record, "headers", None)))
+        origin = record_origin(record)
         letter = dead_letter(value=value, origin=origin, service="enrichment", stage=STAGE,
                              handler=type(self).__qualname__, reason=reason, exc=exc)
         await publish_dead_letter(self.broker, letter, self.metrics, STAGE)

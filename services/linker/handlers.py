@@ -13,10 +13,10 @@ from pydantic import ValidationError
 
 from services.enrichment.pipeline import Result, topic_streams
 from shared import topics
-from shared.dlq import Origin, dead_letter
+from shared.dlq import dead_letter
 from shared.events import utcnow
 from shared.metrics import ServiceMetrics
-from shared.runtime import Timer, header_map
+from shared.runtime import Timer, record_origin
 
 from .stage import LinkerStage
 
@@ -146,10 +146,7 @@ class LinkerHandler:
 
     def _dead_letter(self, record: object, value: bytes, exc: Exception, reason: str) -> Send:
         """The DLQ record goes out with the batch, so a failed publish re-sends it too."""
-        origin = Origin(topic=getattr(record, "topic", ""),
-                        partition=getattr(record, "partition", -1),
-                        offset=getattr(record, "offset", -1), key=getattr(record, "key", None),
-                        headers=header_map(getattr(record, "headers", None)))
+        origin = record_origin(record)
         letter = dead_letter(value=value, origin=origin, service="linker", stage=STAGE,
                              handler=type(self).__qualname__, reason=reason, exc=exc)
         self.metrics.failed(STAGE, reason)

@@ -13,7 +13,7 @@ from shared import topics
 from shared.dlq import Origin, dead_letter
 from shared.events import EnrichedArticle, LinkUpdate, StoryUpdate, utcnow
 from shared.metrics import ServiceMetrics
-from shared.runtime import Timer, header_map, publish_dead_letter
+from shared.runtime import Timer, publish_dead_letter, record_origin
 
 from .repository import ArticleRepository
 
@@ -83,10 +83,7 @@ class StorageHandler:
         try:
             return EnrichedArticle.model_validate_json(value)
         except ValidationError as exc:
-            origin = Origin(topic=getattr(record, "topic", ""),
-                            partition=getattr(record, "partition", -1),
-                            offset=getattr(record, "offset", -1), key=getattr(record, "key", None),
-                            headers=header_map(getattr(record, "headers", None)))
+            origin = record_origin(record)
             letter = dead_letter(value=value, origin=origin, service="storage", stage=STAGE,
                                  handler=type(self).__qualname__, reason="invalid_event", exc=exc)
             await publish_dead_letter(self.broker, letter, self.metrics, STAGE, self.dlq_topic)

@@ -107,6 +107,7 @@ class Pusher:
         self.idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = (
             asyncio.Queue())
         self.opened = 0
+        self.refused: dict[int, int] = {}  # status -> count of pushes ingest did not take
 
     async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         if self.idle.empty() and self.opened < self.size:
@@ -115,26 +116,36 @@ class Pusher:
         return await self.idle.get()
 
     async def post(self, wire: Wire) -> bool:
-        """POST one article; True on 202. A broken connection is dropped, not retried."""
-        reader, writer = await self._connection()
+        """POST one article; True on 202. A connection the server closed while it was idle
+        is replaced and the push sent again (it is idempotent: the id is in the header)."""
+        for _ in range(3):
+            reader, writer = await self._connection()
+            try:
+                status = await self._exchange(reader, writer, wire)
+            except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+                writer.close()
+                self.opened -= 1
+                continue
+            self.idle.put_nowait((reader, writer))
+            if status != 202:
+                self.refused[status] = self.refused.get(status, 0) + 1
+            return status == 202
+        return False
+
+    async def _exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                        wire: Wire) -> int:
         head = (f"POST /v1/articles?source=bench HTTP/1.1\r\nHost: {self.host}\r\n"
                 f"Content-Type: {NINJS}\r\nX-Newswire-Id: {wire.id}\r\n"
                 f"Content-Length: {len(wire.body)}\r\n\r\n")
-        try:
-            writer.write(head.encode() + wire.body)
-            status = int((await reader.readline()).split()[1])
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            await reader.readexactly(length)
-        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
-            writer.close()
-            self.opened -= 1
-            return False
-        self.idle.put_nowait((reader, writer))
-        return status == 202
+        writer.write(head.encode() + wire.body)
+        status = int((await reader.readline()).split()[1])
+        length = 0
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        await reader.readexactly(length)
+        return status
 
     async def close(self) -> None:
         while not self.idle.empty():
@@ -231,7 +242,8 @@ async def phase_one(db: Any, storage: ServiceProcess, client: Pusher,
     pushed_s = time.perf_counter() - start
     accepted = [w.id for w, good in zip(wires, ok, strict=True) if good]
     print(f"phase one: pushed {len(wires)} ({len(accepted)} accepted) in {pushed_s:.1f} s, "
-          f"{len(accepted) / pushed_s:.0f} req/s", flush=True)
+          f"{len(accepted) / pushed_s:.0f} req/s; refused by status: {client.refused or 'none'}",
+          flush=True)
     await wait_count(storage, len(accepted), timeout - pushed_s, "phase one")
     stored: Docs = await db["articles"].find(
         {}, {"stored_at": 1, "received_at": 1, "duplicate_of": 1}).to_list(None)
@@ -278,7 +290,8 @@ async def phase_two(db: Any, storage: ServiceProcess, client: Pusher,
     offered_s = time.monotonic() - start
     accepted = {w.id for w, good in zip(wires, ok, strict=True) if good}
     print(f"phase two: offered {len(wires)} at {rate:g}/s, sent in {offered_s:.1f} s "
-          f"({len(wires) / offered_s:.1f}/s), {len(accepted)} accepted", flush=True)
+          f"({len(wires) / offered_s:.1f}/s), {len(accepted)} accepted; refused by status: "
+          f"{client.refused or 'none'}", flush=True)
     await wait_count(storage, before + len(accepted), timeout, "phase two")
     stored: Docs = await db["articles"].find({}, {"stored_at": 1, "received_at": 1}).to_list(None)
     lat = [(d["stored_at"] - d["received_at"]).total_seconds() * 1000

@@ -145,7 +145,8 @@ class Timer:
 
 async def _send(send: Send, status: int, body: bytes, content_type: str) -> None:
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", content_type.encode())]})
+                "headers": [(b"content-type", content_type.encode()),
+                            (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -118,8 +118,14 @@ class Pusher:
     async def post(self, wire: Wire) -> bool:
         """POST one article; True on 202. A connection the server closed while it was idle
         is replaced and the push sent again (it is idempotent: the id is in the header)."""
-        for _ in range(3):
-            reader, writer = await self._connection()
+        for attempt in range(3):
+            # An idle connection may be stale (servers close them after a few seconds); a
+            # retry always opens a fresh one.
+            if attempt:
+                self.opened += 1
+                reader, writer = await asyncio.open_connection(self.host, self.port)
+            else:
+                reader, writer = await self._connection()
             try:
                 status = await self._exchange(reader, writer, wire)
             except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):

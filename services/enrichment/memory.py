@@ -119,10 +119,11 @@ class MemoryIndex:
         shared keys' weight is summed from the postings (a stored article's earlier
         versions' keys too, so it can only be more than the comparison's), with a margin for
         the order floats are added in."""
-        weights = np.repeat([WEIGHTS.get(k[0], 1.0) for k, _ in posted],
-                            [len(p) for _, p in posted])
+        # Arrays, not lists, to np.repeat: a list takes numpy's slow generic path.
+        lengths = np.array([len(p) for _, p in posted])
+        weights = np.array([WEIGHTS.get(k[0], 1.0) for k, _ in posted]).repeat(lengths)
         shared = np.bincount(postings, weights=weights)[found] * (1 + 1e-9)
-        strong = np.repeat([k[0] in "op" for k, _ in posted], [len(p) for _, p in posted])
+        strong = np.array([k[0] in "op" for k, _ in posted]).repeat(lengths)
         people = np.bincount(postings[strong], minlength=len(self.id_at))[found]
         mass, own_mass = np.frombuffer(self.mass_at, dtype=np.float64)[found], key_mass(keys)
         ents = shared / (own_mass + mass) + shared / np.minimum(own_mass, mass) / 2

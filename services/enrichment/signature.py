@@ -11,6 +11,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache, reduce
+from itertools import islice
 from operator import add
 from typing import NamedTuple, Protocol
 
@@ -205,12 +206,13 @@ class Similarity(NamedTuple):
 
     def reasons(self) -> tuple[str, ...]:
         out = []
-        ents = [k[2:] for k in self.shared if k[0] in "pol"]
-        kps = [k[2:] for k in self.shared if k[0] == "k"]
+        # Only the first six of each kind are named: the rest are not sliced out of their keys.
+        ents = [k[2:] for k in islice((k for k in self.shared if k[0] in "pol"), 6)]
+        kps = [k[2:] for k in islice((k for k in self.shared if k[0] == "k"), 6)]
         if ents:
-            out.append("shared_entities:" + ",".join(ents[:6]))
+            out.append("shared_entities:" + ",".join(ents))
         if kps:
-            out.append("shared_keyphrases:" + ",".join(kps[:6]))
+            out.append("shared_keyphrases:" + ",".join(kps))
         if self.text >= 0.1:
             out.append(f"text_similarity:{self.text:.2f}")
         if self.hours <= 48:

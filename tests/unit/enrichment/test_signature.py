@@ -15,6 +15,7 @@ from services.enrichment.signature import (
     WEIGHTS,
     Probe,
     Signature,
+    Similarity,
     _sketch_overlap,
     sketch,
     words_of,
@@ -90,3 +91,13 @@ def test_shared_key_weight_from_runs_equals_the_plain_sum() -> None:
         plain.weight = {k: WEIGHTS[k[0]] for k in plain.key_set}
         for b in sigs:
             assert by_runs.compare_above(b, 0.0, 0.0) == plain.compare_above(b, 0.0, 0.0)
+
+
+def test_reasons_name_the_first_six_shared_keys_of_each_kind() -> None:
+    shared = tuple(sorted([f"k:phrase{i}" for i in range(8)] + [f"l:place{i}" for i in range(3)]
+                          + [f"p:person{i}" for i in range(5)]))
+    sim = Similarity(0.5, 0.4, 0.05, 60.0, shared)
+    assert sim.reasons() == (
+        "shared_entities:" + ",".join([f"place{i}" for i in range(3)]
+                                      + [f"person{i}" for i in range(3)]),
+        "shared_keyphrases:" + ",".join(f"phrase{i}" for i in range(6)))

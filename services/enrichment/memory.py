@@ -215,8 +215,17 @@ class MemoryForest:
         while (up := parents.get(root, root)) != root:
             root = up
         while node != root:  # path compression keeps later finds short
-            node, parents[node] = parents[node], root
+            # The target is named before `node` moves on: assigning `node` first would
+            # compress the parent instead, and give a dropped root a parent entry again.
+            parents[node], node = root, parents[node]
         return root
+
+    def root_of(self, node: str) -> str:
+        """find() without compressing: a read that leaves the forest as it is."""
+        parents = self.parents
+        while (up := parents.get(node, node)) != node:
+            node = up
+        return node
 
     def union(self, a: str, b: str) -> str:
         ra, rb = self.find(a), self.find(b)
@@ -252,10 +261,11 @@ class MemoryForest:
             self.sizes.pop(node, None)
 
     def rebuild_members(self) -> None:
-        """Each root's members derived from the nodes' articles (after a restore)."""
+        """Each root's members derived from the nodes' articles (after a restore); reads only,
+        so the restored forest stays the one that was saved."""
         self.members_at = {}
         for node, article in self.article_of.items():
-            self.members_at.setdefault(self.find(node), {})[article] = None
+            self.members_at.setdefault(self.root_of(node), {})[article] = None
 
 
 class MemoryLinks:

@@ -46,3 +46,12 @@ def test_union_keeps_the_earliest_root_and_adds_the_members() -> None:
     restored.parents, restored.article_of = dict(forest.parents), dict(forest.article_of)
     restored.rebuild_members()
     assert sorted(restored.members("st-1")) == ["a", "b", "c"]
+
+
+def test_compression_points_each_node_at_the_root_and_never_revives_a_dropped_one() -> None:
+    forest = MemoryForest()
+    forest.parents = {"st-a": "st-a", "st-b": "st-a", "st-c": "st-b"}
+    forest.drop(["st-a"])  # the root goes; its members keep its name
+    assert forest.find("st-c") == "st-a"
+    assert forest.parents == {"st-b": "st-a", "st-c": "st-a"}
+    assert forest.root_of("st-b") == "st-a"

@@ -64,7 +64,8 @@ class StateGauges:
                               "Records replayed without output since the process started",
                               registry=r)
         self.snapshot_seconds = Histogram("newswire_linker_snapshot_seconds",
-                                          "Time to write one snapshot", registry=r)
+                                          "Time the stream waits for a snapshot's dump "
+                                          "(its write goes on in the background)", registry=r)
 
     def update(self, stage: LinkerStage) -> None:
         self.articles.set(stage.articles())
@@ -103,9 +104,7 @@ class LinkerHandler:
         self.metrics.ok(STAGE, linked)
         if self.stage.snapshot_due():
             with self.gauges.snapshot_seconds.time():
-                size = await self.stage.save_snapshot()
-            log.info("linker snapshot saved",
-                     extra={"offset": self.stage.next_offset, "bytes": size})
+                await self.stage.save_snapshot()
         self.gauges.update(self.stage)
         return linked
 

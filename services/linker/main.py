@@ -81,6 +81,7 @@ def build_app(settings: LinkerSettings | None = None, snapshots: SnapshotStore |
         await stage.restore()
 
     async def shutdown() -> None:
+        await stage.drain()
         if client is not None:
             await client.close()
 

@@ -43,6 +43,7 @@ class LinkerStage:
         self._since_snapshot = 0
         self._snapshot_at = time.monotonic()
         self._snapshot_offset = -1
+        self._saving: asyncio.Task[None] | None = None
 
     def apply(self, offset: int, value: bytes) -> Result:
         """Link the record at next_offset; raises ValidationError on a bad record (which still
@@ -85,18 +86,35 @@ class LinkerStage:
 
     def snapshot_due(self) -> bool:
         pol = self.snapshot_policy
-        return self._since_snapshot > 0 and (
+        return self._since_snapshot > 0 and (self._saving is None or self._saving.done()) and (
             self._since_snapshot >= pol.every
             or time.monotonic() - self._snapshot_at >= pol.seconds)
 
     async def save_snapshot(self) -> int:
-        """Only called once the output of every applied record is durable; returns bytes."""
+        """Only called once the output of every applied record is durable. The state is
+        dumped now (the stream waits for that); the write goes on in the background while
+        the stream flows, one at a time. Returns the snapshot's bytes."""
         offset = self.next_offset
         blob = await asyncio.to_thread(dump_state, self.linker.state, offset)
-        await self.snapshots.save(Snapshot(offset=offset, blob=blob))
         self._since_snapshot, self._snapshot_at = 0, time.monotonic()
-        self._snapshot_offset = offset
+        self._saving = asyncio.create_task(self._write(Snapshot(offset=offset, blob=blob)))
         return len(blob)
+
+    async def _write(self, snapshot: Snapshot) -> None:
+        try:
+            await self.snapshots.save(snapshot)
+        except Exception:
+            # Not fatal: the next snapshot tries again, and until then a restart replays more.
+            log.exception("snapshot write failed", extra={"offset": snapshot.offset})
+            return
+        self._snapshot_offset = snapshot.offset
+        log.info("linker snapshot saved",
+                 extra={"offset": snapshot.offset, "bytes": len(snapshot.blob)})
+
+    async def drain(self) -> None:
+        """Wait for a snapshot write still under way (tests, shutdown)."""
+        if self._saving is not None:
+            await self._saving
 
     @property
     def snapshot_offset(self) -> int:

@@ -112,6 +112,7 @@ async def test_a_takeover_restores_the_snapshot_replays_and_matches_an_uninterru
             snapshots, replay, snapshot=SnapshotPolicy(every=20, seconds=3600)))
         for start in range(0, 50, 10):  # polls of 10, a snapshot after every second
             await active.handle([Record(o, values[o]) for o in range(start, start + 10)])
+            await active.stage.drain()
         assert snapshots.latest is not None
         assert snapshots.latest.offset == 40
         # The active linker dies after committing 50: the standby starts from the snapshot

@@ -130,9 +130,10 @@ class StoryLinker:
         # Candidates of one story share a root: union each distinct root once.
         linked = sorted({c.node for c, sim in scored if pol.links(sim)} - {node})
         before = {forest.find(n) for n in (node, *linked)}
-        # Stories absorbed by this article's merges (the smallest root survives): consumers and
-        # storage re-label them. A brand-new article's own one-member set is not worth
-        # announcing. Their members are read before the unions join them.
+        # Stories absorbed by this article's merges (the smallest root survives): storage
+        # records them as aliases, consumers re-label their own copies (`moved`). A brand-new
+        # article's own one-member set is not worth announcing. Their members are read before
+        # the unions join them.
         merged_from = tuple(sorted(before - {min(before)}
                                    - ({node} if existing is None else set())))
         moved = tuple(sorted({a for r in merged_from for a in forest.members(r)} - {art.id}))

@@ -124,6 +124,13 @@ async def publish_dead_letter(broker: KafkaBroker, letter: DeadLetter, metrics: 
     )
 
 
+async def ensure_annotated_topic(common: CommonSettings) -> None:
+    """news.annotated, the linker's input: one partition (one total order), long retention.
+    Both its producer (annotation) and its consumer (linker) make sure it exists first."""
+    await ensure_topics(common.kafka_bootstrap, [topics.ANNOTATED], 1,
+                        {topics.ANNOTATED: ANNOTATED_TOPIC_CONFIG}, kafka_security(common))
+
+
 def header_map(raw_headers: Iterable[tuple[str, bytes]] | None) -> dict[str, str]:
     return {k: v.decode("utf-8", errors="replace") for k, v in (raw_headers or ())}
 

@@ -14,9 +14,9 @@ from shared.lag import LagMonitor
 from shared.logs import configure
 from shared.metrics import ServiceMetrics
 from shared.runtime import (
-    ANNOTATED_TOPIC_CONFIG,
     batch_records,
     broker_check,
+    ensure_annotated_topic,
     ensure_topics,
     kafka_security,
     make_broker,
@@ -82,11 +82,9 @@ def build_app(settings: EnrichmentSettings | None = None,
     _document_streams(broker)
 
     async def startup() -> None:
-        security = kafka_security(common)
-        await ensure_topics(common.kafka_bootstrap, [topics.ANNOTATED], 1,
-                            {topics.ANNOTATED: ANNOTATED_TOPIC_CONFIG}, security)
+        await ensure_annotated_topic(common)
         await ensure_topics(common.kafka_bootstrap, [topics.CANONICAL, topics.DLQ],
-                            common.topic_partitions, security=security)
+                            common.topic_partitions, security=kafka_security(common))
 
     lag = LagMonitor(common.kafka_bootstrap, metrics, {settings.group_id: [topics.CANONICAL]},
                      common.lag_interval_seconds, kafka_security(common))

@@ -18,9 +18,9 @@ from shared.lag import LagMonitor
 from shared.logs import configure
 from shared.metrics import ServiceMetrics
 from shared.runtime import (
-    ANNOTATED_TOPIC_CONFIG,
     batch_records,
     broker_check,
+    ensure_annotated_topic,
     ensure_topics,
     kafka_security,
     make_broker,
@@ -71,12 +71,11 @@ def build_app(settings: LinkerSettings | None = None, snapshots: SnapshotStore |
         await handler.handle(await batch_records(msg))
 
     async def startup() -> None:
-        security = kafka_security(common)
-        await ensure_topics(common.kafka_bootstrap, [topics.ANNOTATED], 1,
-                            {topics.ANNOTATED: ANNOTATED_TOPIC_CONFIG}, security)
+        await ensure_annotated_topic(common)
         await ensure_topics(common.kafka_bootstrap,
                             [topics.ENRICHED, topics.STORY, topics.LINKS, topics.DLQ,
-                             *stream_topics()], common.topic_partitions, security=security)
+                             *stream_topics()], common.topic_partitions,
+                            security=kafka_security(common))
         # A standby starts warm from the newest snapshot; a takeover replays from there.
         await stage.restore()
 

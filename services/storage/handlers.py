@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from typing import TypeVar
 
 from faststream.kafka import KafkaBroker
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from shared import topics
 from shared.dlq import Origin, dead_letter
@@ -19,6 +20,7 @@ from .repository import ArticleRepository
 
 log = logging.getLogger("newswire.storage")
 STAGE = "store"
+E = TypeVar("E", bound=BaseModel)
 
 
 class StorageHandler:
@@ -52,14 +54,8 @@ class StorageHandler:
 
     async def handle_story(self, value: bytes, origin: Origin) -> int:
         """A story absorbed others: record the aliases (news.story)."""
-        try:
-            update = StoryUpdate.model_validate_json(value)
-        except ValidationError as exc:
-            letter = dead_letter(value=value, origin=origin, service="storage", stage="story",
-                                 handler=type(self).__qualname__, reason="invalid_event", exc=exc)
-            await publish_dead_letter(self.broker, letter, self.metrics, "story", self.dlq_topic)
-            return 0
-        if not update.merged_from:
+        update = await self._event(StoryUpdate, value, origin, "story")
+        if update is None or not update.merged_from:
             return 0
         moved = await self.repo.merge_stories(update.story_id, update.merged_from, update.moved)
         self.metrics.ok("story")
@@ -67,16 +63,22 @@ class StorageHandler:
 
     async def handle_links(self, value: bytes, origin: Origin) -> int:
         """Later articles resolved a source's related headlines: set them on it (news.links)."""
-        try:
-            update = LinkUpdate.model_validate_json(value)
-        except ValidationError as exc:
-            letter = dead_letter(value=value, origin=origin, service="storage", stage="links",
-                                 handler=type(self).__qualname__, reason="invalid_event", exc=exc)
-            await publish_dead_letter(self.broker, letter, self.metrics, "links", self.dlq_topic)
+        update = await self._event(LinkUpdate, value, origin, "links")
+        if update is None:
             return 0
         changed = await self.repo.resolve_links(update.source_id, update.links)
         self.metrics.ok("links")
         return changed
+
+    async def _event(self, model: type[E], value: bytes, origin: Origin, stage: str) -> E | None:
+        """The event, or None once an invalid one is dead-lettered."""
+        try:
+            return model.model_validate_json(value)
+        except ValidationError as exc:
+            letter = dead_letter(value=value, origin=origin, service="storage", stage=stage,
+                                 handler=type(self).__qualname__, reason="invalid_event", exc=exc)
+            await publish_dead_letter(self.broker, letter, self.metrics, stage, self.dlq_topic)
+            return None
 
     async def _validate(self, record: object) -> EnrichedArticle | None:
         value: bytes = getattr(record, "value", b"") or b""

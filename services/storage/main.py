@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream
 from faststream.kafka import KafkaBroker
@@ -14,6 +12,7 @@ from shared.lag import LagMonitor
 from shared.logs import configure
 from shared.metrics import ServiceMetrics
 from shared.runtime import (
+    batch_records,
     broker_check,
     ensure_topics,
     kafka_security,
@@ -28,12 +27,6 @@ from .handlers import StorageHandler
 from .repository import MongoArticleRepository
 
 SERVICE = "storage"
-
-
-async def _records(msg: Any) -> list[Any]:
-    """Batch decoder: the raw ConsumerRecords, so each one can be validated (or dead-lettered)."""
-    raw = msg.raw_message
-    return list(raw) if isinstance(raw, tuple | list) else [raw]
 
 
 def build_app(settings: StorageSettings | None = None) -> tuple[AsgiFastStream, KafkaBroker]:
@@ -53,10 +46,10 @@ def build_app(settings: StorageSettings | None = None) -> tuple[AsgiFastStream, 
     @broker.subscriber(
         topics.ENRICHED, group_id=settings.group_id, auto_offset_reset="earliest", batch=True,
         max_records=settings.batch_max_records, batch_timeout_ms=settings.batch_timeout_ms,
-        ack_policy=AckPolicy.NACK_ON_ERROR, decoder=_records,
+        ack_policy=AckPolicy.NACK_ON_ERROR, decoder=batch_records,
     )
     async def on_enriched(msg: KafkaMessage) -> None:
-        await handler.handle(await _records(msg))
+        await handler.handle(await batch_records(msg))
 
     # Merges re-label stored articles; a database error nacks and the event is re-read.
     @broker.subscriber(

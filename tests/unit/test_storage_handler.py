@@ -12,7 +12,7 @@ from faststream.kafka.annotations import KafkaMessage
 
 from services.storage.config import StorageSettings
 from services.storage.handlers import StorageHandler
-from services.storage.main import _records, build_app
+from services.storage.main import build_app
 from services.storage.repository import WriteResult
 from shared import topics
 from shared.dlq import H_REASON, Origin
@@ -26,7 +26,7 @@ from shared.events import (
     StoryUpdate,
 )
 from shared.metrics import ServiceMetrics
-from shared.runtime import origin_of, raw_body
+from shared.runtime import batch_records, origin_of, raw_body
 
 pytestmark = pytest.mark.unit
 
@@ -106,9 +106,9 @@ async def test_batch_written_bad_record_dead_lettered_older_version_ignored(uid:
     dead: list[dict[str, Any]] = []
 
     @broker.subscriber(f"enriched-{uid}", batch=True, ack_policy=AckPolicy.NACK_ON_ERROR,
-                       decoder=_records)
+                       decoder=batch_records)
     async def on_enriched(msg: KafkaMessage) -> None:
-        await handler.handle(await _records(msg))
+        await handler.handle(await batch_records(msg))
 
     @broker.subscriber(f"dlq-{uid}", decoder=raw_body)
     async def on_dlq(msg: KafkaMessage) -> None:
@@ -169,9 +169,9 @@ async def test_link_updates_before_and_after_the_article_bad_one_dead_lettered(u
     dead: list[dict[str, Any]] = []
 
     @broker.subscriber(f"enriched-{uid}", batch=True, ack_policy=AckPolicy.NACK_ON_ERROR,
-                       decoder=_records)
+                       decoder=batch_records)
     async def on_enriched(msg: KafkaMessage) -> None:
-        await handler.handle(await _records(msg))
+        await handler.handle(await batch_records(msg))
 
     @broker.subscriber(f"links-{uid}", ack_policy=AckPolicy.NACK_ON_ERROR, decoder=raw_body)
     async def on_links(msg: KafkaMessage) -> None:

@@ -39,7 +39,8 @@ def _security(common: CommonSettings) -> Any:
     kinds = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
     return kinds[options["sasl_mechanism"]](
         username=options["sasl_plain_username"], password=options["sasl_plain_password"],
-        use_ssl=options["security_protocol"] == "SASL_SSL")
+        use_ssl=options["security_protocol"] == "SASL_SSL",
+        ssl_context=options.get("ssl_context"))
 
 
 def make_broker(
@@ -78,7 +79,7 @@ def kafka_security(common: CommonSettings) -> dict[str, Any]:
         "sasl_plain_password": common.kafka_sasl_password.get_secret_value(),
     }
     if use_ssl:
-        options["ssl_context"] = create_ssl_context()
+        options["ssl_context"] = create_ssl_context(cafile=common.kafka_ssl_cafile)
     return options
 
 

@@ -100,6 +100,9 @@ class Parser(ABC):
     content_types: ClassVar[tuple[str, ...]] = ()
     # Lower runs first when sniffing; specific formats before generic ones.
     priority: ClassVar[int] = 50
+    # A generic parser (plain text) takes a document only when no specific one recognises it,
+    # even when the content type names it: agencies send wire formats as text/plain.
+    generic: ClassVar[bool] = False
 
     def claims(self, doc: ParseInput) -> bool:
         return doc.media_type in self.content_types

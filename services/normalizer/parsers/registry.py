@@ -15,6 +15,7 @@ from .newsmlg2 import NewsMLG2Parser
 from .ninjs import NinjsParser
 from .nitf import NitfParser, NtbNitfParser
 from .pagetext import PageTextParser
+from .plaintext import PlainTextParser
 
 
 class DuplicateParser(ValueError):
@@ -43,12 +44,14 @@ PARSERS: dict[str, Parser] = build_registry(
         FeedParser(),
         Iptc7901Parser(),
         HtmlPageParser(),
+        PlainTextParser(),
     ]
 )
 
 
 def by_priority(registry: dict[str, Parser]) -> list[Parser]:
-    return sorted(registry.values(), key=lambda p: p.priority)
+    """Specific parsers by priority, then the generic ones by priority."""
+    return sorted(registry.values(), key=lambda p: (p.generic, p.priority))
 
 
 # Sorted once: select() runs for every document.
@@ -58,11 +61,12 @@ _ORDERED = by_priority(PARSERS)
 def select(doc: ParseInput, registry: dict[str, Parser] | None = None) -> Parser:
     """The parser for a document: claimed content type first, confirmed by sniffing; else sniff."""
     parsers = by_priority(registry) if registry is not None else _ORDERED
-    claimed = [p for p in parsers if p.claims(doc)]
+    claimed = [p for p in parsers if p.claims(doc) and not p.generic]
     for parser in claimed:
         if parser.can_parse(doc):
             return parser
-    # A missing or wrong content type is common (agencies send XML as text/plain), so sniff all.
+    # A missing or wrong content type is common (agencies send XML as text/plain), so sniff all;
+    # generic parsers come last in that order, so a specific format always wins over them.
     for parser in parsers:
         if parser not in claimed and parser.can_parse(doc):
             return parser

@@ -23,6 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared import topics
 from shared.dlq import DeadLetter, Origin
+from shared.kafka_auth import hold_while_refused
 from shared.metrics import ServiceMetrics
 from shared.settings import CommonSettings
 
@@ -208,6 +209,10 @@ def run_service(settings: S, build_app: Callable[[S], tuple[AsgiFastStream, Kafk
                 ) -> int:
     """The `python -m services.<name>` entry: build the app from settings and serve it."""
     app, _ = build_app(settings)
+    # Refused credentials keep the service up and not ready rather than exiting into a loop.
+    if not hold_while_refused(settings.common.kafka_bootstrap, kafka_security(settings.common),
+                              settings.common.http_host, settings.http_port):
+        return 0
     serve(app, settings.common.http_host, settings.http_port)
     return 0
 

@@ -8,6 +8,8 @@
 #   deploy/local/infra.sh status   # exit 0 only if both run
 #   deploy/local/infra.sh stop
 #   deploy/local/infra.sh kafka-class <main class> [args...]   # run a Kafka CLI class
+#   deploy/local/infra.sh secure-start|secure-wait|secure-env|secure-status|secure-stop
+#       # a second, SASL_SSL-only broker beside the main one (deploy/local/secure-kafka.sh)
 #
 # Everything listens on 127.0.0.1 only. All commands are idempotent.
 #
@@ -558,6 +560,10 @@ cmd_wait() {
 # Commands
 # --------------------------------------------------------------------------
 
+# The secured instance's functions (secure-* commands); they reuse the helpers above.
+# shellcheck source=deploy/local/secure-kafka.sh
+source "$SCRIPT_DIR/secure-kafka.sh"
+
 # One start/stop at a time per data dir, so two shells (or a test runner and
 # a developer) cannot both decide "not running" and spawn duplicates.
 lock_data_dir() {
@@ -608,7 +614,7 @@ cmd_env() {
 }
 
 usage() {
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 main() {
@@ -620,6 +626,11 @@ main() {
     status) cmd_status ;;
     wait) cmd_wait ;;
     env) cmd_env ;;
+    secure-start) cmd_secure_start ;;
+    secure-wait) cmd_secure_wait ;;
+    secure-env) cmd_secure_env ;;
+    secure-status) cmd_secure_status ;;
+    secure-stop) cmd_secure_stop ;;
     kafka-class)
         [[ $# -ge 1 ]] || die "usage: $0 kafka-class <main class> [args...]"
         kafka_java_cmd

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from faststream.kafka import KafkaBroker
+from aiokafka.errors import KafkaError
 from tqdm import tqdm
 
+from shared.kafka_auth import login_refusal
+from shared.metrics import ServiceMetrics
+from shared.runtime import kafka_security, make_broker
 from shared.sanitize import PayloadTooLarge
 
 from .config import IngestSettings
@@ -58,18 +62,41 @@ async def push_files(
     return accepted, refused
 
 
+class KafkaUnavailable(Exception):
+    """Kafka refused our login or could not be reached; nothing was sent."""
+
+
 async def run_push(paths: list[Path], source: str, settings: IngestSettings,
                    progress: bool = True) -> tuple[list[str], list[tuple[Path, str]]]:
-    broker = KafkaBroker(settings.common.kafka_bootstrap, acks="all", enable_idempotence=True,
-                         max_request_size=settings.max_payload_bytes + 64 * 1024,
-                         client_id="newswire-ingest-cli")
-    async with broker:
-        return await push_files(broker, list(expand(paths)), source=source,
+    files = list(expand(paths))
+    common = settings.common
+    # Asked first and on its own: the producer's start only says "unable to bootstrap".
+    refusal = await login_refusal(common.kafka_bootstrap, kafka_security(common))
+    if refusal is not None:
+        raise KafkaUnavailable(f"Kafka at {common.kafka_bootstrap} refused the login as "
+                               f"{common.kafka_sasl_username!r}: {refusal}")
+    # The HTTP ingest's producer (idempotent, acks=all) with the same SASL/TLS settings.
+    broker = make_broker(settings.common, "ingest-cli", ServiceMetrics("ingest-cli"),
+                         max_request_size=settings.max_payload_bytes + 64 * 1024)
+    try:
+        await broker.start()
+    except KafkaError as exc:
+        await broker.stop()
+        raise KafkaUnavailable(f"cannot reach Kafka at {common.kafka_bootstrap}: {exc}") from exc
+    try:
+        return await push_files(broker, files, source=source,
                                 max_bytes=settings.max_payload_bytes, progress=progress)
+    finally:
+        await broker.stop()
 
 
 def main_push(paths: list[Path], source: str) -> int:
-    accepted, refused = asyncio.run(run_push(paths, source, IngestSettings()))
+    """Exit status 0 if anything was sent, 1 if every file was refused, 2 if Kafka was not."""
+    try:
+        accepted, refused = asyncio.run(run_push(paths, source, IngestSettings()))
+    except KafkaUnavailable as exc:
+        print(f"push: {exc}; nothing was sent", file=sys.stderr)
+        return 2
     for path, why in refused:
         print(f"refused {path}: {why}")
     print(f"pushed {len(accepted)} file(s), refused {len(refused)}")

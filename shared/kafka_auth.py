@@ -1,0 +1,104 @@
+"""Start-up login check: a service whose Kafka credentials are refused stays up, not ready."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import ssl
+from collections.abc import Mapping
+from typing import Any
+
+import uvicorn
+from aiokafka.conn import create_conn
+from aiokafka.errors import (
+    AuthenticationFailedError,
+    KafkaError,
+    SaslAuthenticationFailed,
+    UnsupportedSaslMechanismError,
+)
+from faststream.asgi.types import Receive, Scope, Send
+
+log = logging.getLogger("newswire.kafka_auth")
+
+# Refusals that no retry by the client can fix: the operator must change a setting or a secret.
+_REFUSED = (SaslAuthenticationFailed, UnsupportedSaslMechanismError, AuthenticationFailedError,
+            ssl.SSLError)
+
+
+async def login_refusal(bootstrap: str, security: Mapping[str, Any],
+                        timeout_ms: int = 10_000) -> str | None:
+    """Why the first answering bootstrap server refuses our login; None if it accepts it, if
+    no server answers (the normal start reports that) or if the cluster needs no login."""
+    if not security:
+        return None
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            conn = await create_conn(host, int(port), client_id="newswire-login-check",
+                                     request_timeout_ms=timeout_ms, **security)
+        except _REFUSED as err:
+            return str(err) or type(err).__name__
+        except (OSError, KafkaError, TimeoutError):
+            continue
+        conn.close()
+        return None
+    return None
+
+
+def _not_ready_app(reason: str) -> Any:
+    """/healthz 200 (the process is fine), /readyz 503 with the reason; nothing else."""
+    ready = json.dumps({"ready": False, "checks": {"kafka": False},
+                        "error": f"Kafka refused the login: {reason}"}).encode()
+
+    async def app(scope: Scope, _receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        status, body = ((200, b'{"status":"ok"}') if scope["path"] == "/healthz"
+                        else (503, ready) if scope["path"] == "/readyz" else (404, b"{}"))
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+async def _hold(bootstrap: str, security: Mapping[str, Any], host: str, port: int,
+                retry_seconds: float) -> bool:
+    reason = await login_refusal(bootstrap, security)
+    if reason is None:
+        return True
+    who = {"bootstrap": bootstrap, "user": security.get("sasl_plain_username"),
+           "mechanism": security.get("sasl_mechanism"),
+           "protocol": security.get("security_protocol")}
+    # One clear error, then a reminder per retry: a restart would not change the answer, so the
+    # process stays up (not ready) instead of exiting into a supervisor's restart loop.
+    log.error("Kafka refused the login: %s; staying up and not ready, checking again every "
+              "%.0f s (fix NEWSWIRE_KAFKA_SASL_* / NEWSWIRE_KAFKA_SSL_CAFILE or the broker's "
+              "user)", reason, retry_seconds, extra=who)
+    server = uvicorn.Server(uvicorn.Config(_not_ready_app(reason), host=host, port=port,
+                                           log_config=None, access_log=False, lifespan="off"))
+    serving = asyncio.create_task(server.serve())
+    try:
+        while reason is not None:
+            done, _ = await asyncio.wait({serving}, timeout=retry_seconds)
+            if done:  # stopped by a signal while waiting
+                return False
+            reason = await login_refusal(bootstrap, security)
+            if reason is not None:
+                log.warning("Kafka still refuses the login: %s", reason, extra=who)
+        log.info("Kafka accepts the login now; starting", extra=who)
+        return True
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+
+
+def hold_while_refused(bootstrap: str, security: Mapping[str, Any], host: str, port: int,
+                       retry_seconds: float = 30.0) -> bool:
+    """Blocks while Kafka refuses the credentials, serving /healthz and a 503 /readyz on the
+    service's port; True once they are accepted, False if the process was told to stop."""
+    return asyncio.run(_hold(bootstrap, security, host, port, retry_seconds))

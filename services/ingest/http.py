@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 from typing import Any
@@ -15,18 +14,24 @@ from shared.runtime import Timer
 from shared.sanitize import PayloadTooLarge
 
 from .config import IngestSettings
+from .credentials import CredentialStore
 from .gateway import BadRequest, Publisher, envelope, publish_raw
 
 log = logging.getLogger("newswire.ingest")
 
 
-async def _reply(send: Send, status: int, payload: dict[str, Any]) -> None:
+_CHALLENGE = [(b"www-authenticate", b'Bearer realm="newswire-ingest"')]
+
+
+async def _reply(send: Send, status: int, payload: dict[str, Any],
+                 extra_headers: list[tuple[bytes, bytes]] | None = None) -> None:
     body = json.dumps(payload).encode()
     # A known length, not chunked: every HTTP/1.1 client reads it, and the keep-alive
     # connection is ready for the next push at once.
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
+                            (b"content-length", str(len(body)).encode()),
+                            *(extra_headers or [])]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -43,25 +48,51 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
             return b"".join(chunks)
 
 
+def credential_store(settings: IngestSettings) -> CredentialStore:
+    """The store the settings describe; raises if the credentials file is missing or broken."""
+    return CredentialStore(settings.credentials, settings.credentials_file,
+                           reload_seconds=settings.credentials_reload_seconds)
+
+
 def articles_endpoint(
-    publisher: Publisher, settings: IngestSettings, metrics: ServiceMetrics
+    publisher: Publisher, settings: IngestSettings, metrics: ServiceMetrics,
+    credentials: CredentialStore | None = None,
 ) -> ASGIApp:
-    token = settings.api_token.get_secret_value() if settings.api_token else None
+    store = credentials if credentials is not None else credential_store(settings)
+    if not store.enabled:
+        log.warning("no ingest credentials configured: any client may push as any source")
+    refused = metrics.messages.labels(metrics.service, "ingest_http", "unauthorized")
+    forbidden = metrics.messages.labels(metrics.service, "ingest_http", "forbidden")
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("method") != "POST":
             await _reply(send, 405, {"error": "use POST"})
             return
         headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        if token and not hmac.compare_digest(headers.get("authorization", ""), f"Bearer {token}"):
-            await _reply(send, 401, {"error": "missing or wrong bearer token"})
-            return
         query = _query(scope)
+        source = headers.get("x-newswire-source") or query.get("source", "")
+        credential = "-"
+        # Both refusals come before the body is read: nothing of theirs can reach Kafka.
+        if store.enabled:
+            who = store.identify(headers.get("authorization"))
+            if who is None:
+                refused.inc()
+                log.info("push refused: missing or unknown token", extra={"source": source})
+                await _reply(send, 401, {"error": "missing or unknown bearer token"}, _CHALLENGE)
+                return
+            credential = who.name
+            # An empty source is a malformed push (400 below), not a question of ownership.
+            if source and not who.allows(source):
+                forbidden.inc()
+                log.warning("push refused: source not allowed for this credential",
+                            extra={"source": source, "credential": who.name})
+                await _reply(send, 403, {"error": f"this token may not push as {source!r}"})
+                return
         with Timer(metrics, "ingest_http"):
             try:
                 body = await _read_body(receive, settings.max_payload_bytes)
                 raw = envelope(
-                    body, source=headers.get("x-newswire-source") or query.get("source", ""),
+                    body, source=source,
                     content_type=headers.get("content-type"),
                     url=headers.get("x-newswire-url") or query.get("url"),
                     guid=headers.get("x-newswire-id") or query.get("id"),
@@ -77,7 +108,8 @@ def articles_endpoint(
                 return
             accepted = await publish_raw(publisher, raw)
         metrics.ok("ingest_http")
-        log.info("accepted", extra={"id": accepted.id, "source": raw.source})
+        log.info("accepted", extra={"id": accepted.id, "source": raw.source,
+                                    "credential": credential})
         await _reply(send, 202, {"id": accepted.id, "topic": accepted.topic,
                                  "trace_id": accepted.trace_id})
 

@@ -17,6 +17,7 @@ from typing import Any
 from pymongo import AsyncMongoClient
 
 from deploy.launcher import ROOT, Stack
+from deploy.prometheus.local import Prometheus
 from deploy.samples import samples as generated
 from services.storage.repository import MongoArticleRepository
 from shared.ids import normalise_text_key
@@ -144,10 +145,33 @@ def story_view(docs: list[dict[str, Any]], items: list[Item]) -> str:
     return "\n".join(lines)
 
 
+def monitoring_view(prometheus: Prometheus) -> str:
+    """What Prometheus sees once it has scraped every service after the pushes."""
+    deadline = time.monotonic() + 30
+    up = prometheus.targets_up()
+    while not (up and all(up.values())) and time.monotonic() < deadline:
+        time.sleep(1)
+        up = prometheus.targets_up()
+    stored = prometheus.query("sum(newswire_articles_stored_total)")
+    lines = [f"prometheus {prometheus.url}: scraped "
+             + ", ".join(f"{name} {'up' if ok else 'DOWN'}" for name, ok in sorted(up.items())),
+             f"  article writes seen: {stored[0]['value'][1] if stored else 'none yet'}"]
+    rules = prometheus.rules()
+    broken = [r["name"] for r in rules if r["health"] == "err"]
+    active = [f"{a['labels']['alertname']} ({a['state']})" for a in prometheus.alerts()]
+    lines.append(f"  {len(rules)} alert rules, {len(broken)} in error {broken or ''}; "
+                 f"active: {', '.join(active) or 'none'}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="./dev run")
     parser.add_argument("--keep-running", action="store_true",
                         help="leave the services up after the summary (Ctrl-C stops them)")
+    parser.add_argument("--monitoring", action="store_true",
+                        help="also run Prometheus scraping every service, with the alert rules")
+    parser.add_argument("--prometheus-port", type=int, default=9090,
+                        help="Prometheus port with --monitoring (a free one if taken)")
     args = parser.parse_args(argv)
     bootstrap = os.environ["NEWSWIRE_KAFKA_BOOTSTRAP"]
     mongo_url = os.environ["NEWSWIRE_MONGO_URL"]
@@ -156,9 +180,15 @@ def main(argv: list[str] | None = None) -> int:
                   log_dir=ROOT / "deploy" / "local" / ".data" / "runs" / run)
     print(f"starting services (logs in {stack.log_dir}) ...")
     stack.start()
+    prometheus = None
     try:
         for name, service in stack.services.items():
             print(f"  {name:<11} {service.url}  (/metrics /healthz /readyz)")
+        if args.monitoring:
+            prometheus = Prometheus({n: s.port for n, s in stack.services.items()},
+                                    stack.log_dir / "prometheus", port=args.prometheus_port)
+            prometheus.start()
+            print(f"  {'prometheus':<11} {prometheus.url}  (alerts: {prometheus.url}/alerts)")
         items = samples()
         for item in items:
             reply = push(stack["ingest"].url, item.body, item.content_type, "sample")
@@ -166,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         docs = asyncio.run(stored(mongo_url, stack.mongo_db, len(items), timeout=120))
         print(summary(docs))
         print(story_view(docs, items))
+        if prometheus is not None:
+            print(monitoring_view(prometheus))
         if args.keep_running:
             print("services keep running; Ctrl-C to stop")
             while True:
@@ -174,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        if prometheus is not None:
+            prometheus.stop()
         stack.stop()
 
 

@@ -211,7 +211,8 @@ def run_service(settings: S, build_app: Callable[[S], tuple[AsgiFastStream, Kafk
     app, _ = build_app(settings)
     # Refused credentials keep the service up and not ready rather than exiting into a loop.
     if not hold_while_refused(settings.common.kafka_bootstrap, kafka_security(settings.common),
-                              settings.common.http_host, settings.http_port):
+                              settings.common.http_host, settings.http_port,
+                              settings.common.kafka_login_retry_seconds):
         return 0
     serve(app, settings.common.http_host, settings.http_port)
     return 0

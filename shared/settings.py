@@ -18,6 +18,8 @@ class CommonSettings(BaseSettings):
     kafka_sasl_password: SecretStr | None = None
     # PEM file of the CA that signed the brokers' certificates (SASL_SSL); unset = system CAs.
     kafka_ssl_cafile: str | None = None
+    # A service whose Kafka login is refused stays up, not ready, and tries again this often.
+    kafka_login_retry_seconds: float = Field(default=30.0, gt=0)
     # The Mongo URL may carry credentials, so it is a secret and never logged.
     mongo_url: SecretStr = SecretStr("mongodb://127.0.0.1:27117")
     mongo_db: str = "newswire"

@@ -20,6 +20,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.story_sets import StoryRecord, conll_records, fixture_records  # noqa: E402
+from benchmarks.topic_set import (  # noqa: E402
+    FOLDS,
+    TopicScore,
+    definition_items,
+    topic_items,
+    without_fold,
+)
 from services.enrichment.doc import Doc, article_text  # noqa: E402
 from services.enrichment.memory import MemoryForest, MemoryIndex  # noqa: E402
 from services.enrichment.ner.corpora import (  # noqa: E402
@@ -69,52 +76,42 @@ def _print_counts(name: str, counts: Counts) -> None:
         print(f"  {kind:4} P={prec:.3f} R={rec:.3f} F1={f1:.3f}")
 
 
-def wire_articles(subject_codes: bool = False) -> list[CanonicalArticle]:
-    """Shared wire samples with source medtop codes; with subject_codes also those with IPTC
-    Subject Codes the vocabulary maps to a Media Topic. Repeated samples count once."""
-    out: dict[tuple[str, str, str], CanonicalArticle] = {}
-    for path in sorted((SHARED / "data" / "wires").rglob("*")):
-        if not path.is_file() or "should_fail" in path.parts:
-            continue
-        raw = RawArticle(id=f"bench:{path.name}", source="bench", received_at=T0,
-                         payload=path.read_bytes(), trace_id="bench")
-        try:
-            _, arts = normalize(raw, max_bytes=20 * 1024 * 1024)
-        except Exception:  # noqa: BLE001, S112 - unparseable samples are not topic samples
-            continue
-        for art in arts:
-            if gold_topics(art, subject_codes) and (art.body_text or art.headline):
-                out.setdefault((art.headline, art.teaser or "", art.body_text), art)
-    return list(out.values())
-
-
-def gold_topics(art: CanonicalArticle, subject_codes: bool = False) -> set[str]:
-    """Top-level Media Topics the source gave: medtop codes, and mapped Subject Codes
-    ('subj:…', '…/subjectcode/…', TT's '…/subref/1.0/…') if asked for."""
-    vocab = shared_vocabulary()
-    codes = [s.qcode for s in art.subjects if s.scheme == "medtop"]
-    if subject_codes:
-        codes += [vocab.from_subject_code(s.qcode) or "" for s in art.subjects
-                  if s.scheme == "subj" or "/subjectcode/" in s.qcode or "/subref/" in s.qcode]
-    return {top for c in codes if c and (top := vocab.top_level(c)) is not None}
+def _top_guess(classifier: TopicEnricher, doc: Doc) -> str | None:
+    vocab = classifier.vocab
+    machine = [s for s in classifier.classify(doc) if vocab.concepts[s.qcode].level == 1]
+    return machine[0].qcode if machine else None
 
 
 def topic_accuracy(annotator: Annotator) -> None:
+    """Top-level accuracy with the source's classification hidden, on two labelled sets:
+    the shared wire items (split by file hash into a tuning half and an untouched held-out
+    half) and the vocabulary's own definitions (concept folds; each fold is classified by a
+    vocabulary without that fold's labels and definitions; fold 0 is held out)."""
     vocab = shared_vocabulary()
-    hidden = TopicEnricher(vocab, hide_source=True)
-    for extended in (False, True):
-        ok = n = 0
-        for art in wire_articles(extended):
-            gold = gold_topics(art, extended)
-            doc = Doc(article=art.model_copy(update={"subjects": ()}), text=article_text(art))
-            annotator.enrichers[0].enrich(doc)  # language only, on the text the pipeline reads
-            machine = [s for s in hidden.classify(doc) if vocab.concepts[s.qcode].level == 1]
-            n += 1
-            ok += bool(machine and machine[0].qcode in gold)
-        what = ("+ IPTC Subject Codes mapped through the vocabulary" if extended
-                else "carrying medtop codes")
-        print(f"Topics: top-level accuracy {ok}/{n} = {ok / max(n, 1):.3f} (distinct wire "
-              f"samples {what}, source subjects hidden)")
+    classifier = TopicEnricher(vocab, hide_source=True)
+    wire = {"tuning half": TopicScore(), "held-out half": TopicScore()}
+    for item in topic_items(vocab):
+        doc = Doc(article=item.article, text=article_text(item.article))
+        annotator.enrichers[0].enrich(doc)  # language only, on the text the pipeline reads
+        wire["held-out half" if item.held_out else "tuning half"].add(
+            _top_guess(classifier, doc), item.gold)
+    print("Topics: top-level accuracy, source subjects/keywords/slugline hidden")
+    for name, result in wire.items():
+        print(f"  wire items, {name}: {result.correct}/{result.n} = {result.accuracy:.3f}")
+    print("  precision per predicted top level, wire held-out half:")
+    print("\n".join(wire["held-out half"].precision_lines(vocab)))
+    definitions = {"tuning folds 1-3": TopicScore(), "held-out fold 0": TopicScore()}
+    for fold in range(FOLDS):
+        blind = TopicEnricher(without_fold(vocab, fold), hide_source=True)
+        result = definitions["held-out fold 0" if fold == 0 else "tuning folds 1-3"]
+        for item in definition_items(vocab, fold):
+            doc = Doc(article=item.article, text=article_text(item.article))
+            result.add(_top_guess(blind, doc), item.gold)
+    for name, result in definitions.items():
+        print(f"  vocabulary definitions (9 languages), {name}: {result.correct}/{result.n} "
+              f"= {result.accuracy:.3f}")
+    print("  precision per predicted top level, definitions held-out fold 0:")
+    print("\n".join(definitions["held-out fold 0"].precision_lines(vocab)))
 
 
 StorySet = tuple[list[Doc], dict[str, str], dict[str, str]]  # docs, gold story, gold kind

@@ -159,8 +159,8 @@ def monitoring_view(prometheus: Prometheus) -> str:
     rules = prometheus.rules()
     broken = [r["name"] for r in rules if r["health"] == "err"]
     active = [f"{a['labels']['alertname']} ({a['state']})" for a in prometheus.alerts()]
-    lines.append(f"  {len(rules)} alert rules, {len(broken)} in error {broken or ''}; "
-                 f"active: {', '.join(active) or 'none'}")
+    lines.append(f"  {len(rules)} alert rules, in error: {', '.join(broken) or 'none'}; "
+                 f"pending or firing: {', '.join(active) or 'none'}")
     return "\n".join(lines)
 
 
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             prometheus = Prometheus({n: s.port for n, s in stack.services.items()},
                                     stack.log_dir / "prometheus", port=args.prometheus_port)
             prometheus.start()
-            print(f"  {'prometheus':<11} {prometheus.url}  (alerts: {prometheus.url}/alerts)")
+            print(f"  {'prometheus':<11} {prometheus.url}  (API: /api/v1/query, /api/v1/alerts)")
         items = samples()
         for item in items:
             reply = push(stack["ingest"].url, item.body, item.content_type, "sample")

@@ -24,6 +24,9 @@ SKAFKA_PORTS="$SKAFKA_DIR/ports.env"
 SKAFKA_USER=newswire
 SKAFKA_MARKER="$SKAFKA_DIR/server.properties"
 
+# keytool on a quick-starting JVM: each call is a JVM start, and seven of them dominated.
+secure_keytool() { keytool -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC "$@"; }
+
 secure_random() { head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24; }
 
 # Passwords are made once per directory: the SCRAM credentials are written into the
@@ -52,20 +55,20 @@ secure_certificates() {
     tmp="$(mktemp -d "$SKAFKA_DIR/tls.tmp.XXXXXX")"
     t=(-storetype PKCS12 -storepass "$STORE_PASSWORD" -keypass "$STORE_PASSWORD")
     log "secure kafka: making a CA and a broker certificate in $SKAFKA_TLS"
-    keytool -genkeypair -noprompt -alias ca -keyalg RSA -keysize 2048 -validity 3650 \
+    secure_keytool -genkeypair -noprompt -alias ca -keyalg RSA -keysize 2048 -validity 3650 \
         -dname "CN=newswire local CA" -ext bc:c=ca:true -ext KU:c=keyCertSign,cRLSign \
         -keystore "$tmp/ca.p12" "${t[@]}" >&2
-    keytool -exportcert -rfc -alias ca -keystore "$tmp/ca.p12" "${t[@]}" -file "$tmp/ca.pem" >&2
-    keytool -genkeypair -noprompt -alias broker -keyalg RSA -keysize 2048 -validity 825 \
+    secure_keytool -exportcert -rfc -alias ca -keystore "$tmp/ca.p12" "${t[@]}" -file "$tmp/ca.pem" >&2
+    secure_keytool -genkeypair -noprompt -alias broker -keyalg RSA -keysize 2048 -validity 825 \
         -dname "CN=localhost" -keystore "$tmp/broker.p12" "${t[@]}" >&2
-    keytool -certreq -alias broker -keystore "$tmp/broker.p12" "${t[@]}" -file "$tmp/broker.csr" >&2
+    secure_keytool -certreq -alias broker -keystore "$tmp/broker.p12" "${t[@]}" -file "$tmp/broker.csr" >&2
     # clientAuth too: the broker shows the same certificate to its own controller listener.
-    keytool -gencert -rfc -alias ca -keystore "$tmp/ca.p12" "${t[@]}" -validity 825 \
+    secure_keytool -gencert -rfc -alias ca -keystore "$tmp/ca.p12" "${t[@]}" -validity 825 \
         -infile "$tmp/broker.csr" -outfile "$tmp/broker.pem" \
         -ext SAN=ip:127.0.0.1,dns:localhost -ext KU:c=digitalSignature,keyEncipherment \
         -ext EKU=serverAuth,clientAuth >&2
-    keytool -importcert -noprompt -alias ca -file "$tmp/ca.pem" -keystore "$tmp/broker.p12" "${t[@]}" >&2
-    keytool -importcert -noprompt -alias broker -file "$tmp/broker.pem" -keystore "$tmp/broker.p12" "${t[@]}" >&2
+    secure_keytool -importcert -noprompt -alias ca -file "$tmp/ca.pem" -keystore "$tmp/broker.p12" "${t[@]}" >&2
+    secure_keytool -importcert -noprompt -alias broker -file "$tmp/broker.pem" -keystore "$tmp/broker.p12" "${t[@]}" >&2
     rm -f "$tmp/broker.csr"
     chmod 600 "$tmp"/*.p12
     chmod 644 "$tmp/ca.pem"
@@ -152,7 +155,7 @@ EOF
 }
 
 secure_java() {
-    SKAFKA_JAVA=(java -Xmx256m -XX:TieredStopAtLevel=1 -Djava.awt.headless=true
+    SKAFKA_JAVA=(java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Djava.awt.headless=true
         -Dlog4j2.configurationFile="$SKAFKA_DIR/tools-log4j2.xml" -cp "$(kafka_libs_dir)/*")
 }
 

@@ -145,17 +145,21 @@ def story_view(docs: list[dict[str, Any]], items: list[Item]) -> str:
     return "\n".join(lines)
 
 
-def monitoring_view(prometheus: Prometheus) -> str:
-    """What Prometheus sees once it has scraped every service after the pushes."""
+def monitoring_view(prometheus: Prometheus, stored_docs: int) -> str:
+    """What Prometheus sees once its scrapes caught up with the articles storage wrote."""
+
+    def writes() -> float:
+        result = prometheus.query("sum(newswire_articles_stored_total)")
+        return float(result[0]["value"][1]) if result else 0.0
+
     deadline = time.monotonic() + 30
-    up = prometheus.targets_up()
-    while not (up and all(up.values())) and time.monotonic() < deadline:
+    up, seen = prometheus.targets_up(), writes()
+    while not (up and all(up.values()) and seen >= stored_docs) and time.monotonic() < deadline:
         time.sleep(1)
-        up = prometheus.targets_up()
-    stored = prometheus.query("sum(newswire_articles_stored_total)")
+        up, seen = prometheus.targets_up(), writes()
     lines = [f"prometheus {prometheus.url}: scraped "
              + ", ".join(f"{name} {'up' if ok else 'DOWN'}" for name, ok in sorted(up.items())),
-             f"  article writes seen: {stored[0]['value'][1] if stored else 'none yet'}"]
+             f"  article writes it counted: {seen:.0f} (stored articles: {stored_docs})"]
     rules = prometheus.rules()
     broken = [r["name"] for r in rules if r["health"] == "err"]
     active = [f"{a['labels']['alertname']} ({a['state']})" for a in prometheus.alerts()]
@@ -197,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         print(summary(docs))
         print(story_view(docs, items))
         if prometheus is not None:
-            print(monitoring_view(prometheus))
+            print(monitoring_view(prometheus, len(docs)))
         if args.keep_running:
             print("services keep running; Ctrl-C to stop")
             while True:

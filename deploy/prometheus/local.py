@@ -35,6 +35,9 @@ def install() -> str:
 
 def _port_free(port: int) -> bool:
     with socket.socket() as sock:
+        # As a server binds (Go sets it too): connections of a stopped run still in TIME_WAIT
+        # do not keep the port.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

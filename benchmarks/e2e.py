@@ -197,6 +197,42 @@ async def wait_count(storage: ServiceProcess, expected: int, timeout: float, lab
     return int(count)
 
 
+class CpuMeter:
+    """CPU seconds (user + system, from /proc) of every process the pipeline runs on: the
+    services, the broker, the database and this benchmark's own pusher. Their sum per stored
+    article is what caps the end-to-end rate on a machine of a few cores."""
+
+    def __init__(self, stack: Stack) -> None:
+        run_dir = ROOT / "deploy" / "local" / ".data" / "run"
+        self.pids = {name: s.proc.pid for name, s in stack.services.items() if s.proc}
+        for name in ("kafka", "mongo"):
+            pid_file = run_dir / f"{name}.pid"
+            if pid_file.exists():
+                self.pids[name] = int(pid_file.read_text().split()[0])
+        self.pids["pusher"] = os.getpid()
+        self.start = self.read()
+
+    def read(self) -> dict[str, float]:
+        tick, out = os.sysconf("SC_CLK_TCK"), {}
+        for name, pid in self.pids.items():
+            try:
+                # Fields after the parenthesised command: utime and stime are the 12th and 13th.
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            out[name] = (int(fields[11]) + int(fields[12])) / tick
+        return out
+
+    def report(self, articles: int) -> dict[str, float]:
+        """Milliseconds of CPU per article per process since the start, printed."""
+        now = self.read()
+        per = {n: 1000 * (now[n] - self.start.get(n, 0.0)) / max(articles, 1) for n in now}
+        total = sum(per.values())
+        print(f"  CPU per stored article: {total:.1f} ms in all = "
+              + ", ".join(f"{n} {v:.2f}" for n, v in sorted(per.items(), key=lambda kv: -kv[1])))
+        return per
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -241,7 +277,8 @@ async def duplicates(db: Any, pushed: set[str], stored: Docs) -> tuple[int, int,
 
 
 async def phase_one(db: Any, storage: ServiceProcess, client: Pusher,
-                    wires: list[Wire], *, concurrency: int, timeout: float) -> dict[str, Any]:
+                    wires: list[Wire], *, concurrency: int, timeout: float,
+                    meter: CpuMeter) -> dict[str, Any]:
     gate = asyncio.Semaphore(concurrency)
     start = time.perf_counter()
     ok = await asyncio.gather(*(post(client, w, gate) for w in wires))
@@ -250,7 +287,7 @@ async def phase_one(db: Any, storage: ServiceProcess, client: Pusher,
     print(f"phase one: pushed {len(wires)} ({len(accepted)} accepted) in {pushed_s:.1f} s, "
           f"{len(accepted) / pushed_s:.0f} req/s; refused by status: {client.refused or 'none'}",
           flush=True)
-    await wait_count(storage, len(accepted), timeout - pushed_s, "phase one")
+    meter.report(await wait_count(storage, len(accepted), timeout - pushed_s, "phase one"))
     stored: Docs = await db["articles"].find(
         {}, {"stored_at": 1, "received_at": 1, "duplicate_of": 1}).to_list(None)
     by_id = {d["_id"]: d for d in stored}
@@ -325,7 +362,7 @@ async def pipeline_run(args: argparse.Namespace) -> dict[str, Any]:
         db = mongo_client[stack.mongo_db]
         storage = stack["storage"]
         result = await phase_one(db, storage, client, first, concurrency=args.concurrency,
-                                 timeout=args.timeout)
+                                 timeout=args.timeout, meter=CpuMeter(stack))
         if result["stored"] < len(first):
             print("  phase one timed out: its backlog inflates phase two's latency")
         p50, p99 = await phase_two(db, storage, client, second, rate=args.rate,

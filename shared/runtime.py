@@ -8,7 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypedDict, TypeVar
 
 import uvicorn
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -53,6 +53,7 @@ def make_broker(
         client_id=f"newswire-{service}",
         acks="all",
         enable_idempotence=True,
+        linger_ms=common.kafka_linger_ms,
         security=_security(common),
         middlewares=[
             KafkaPrometheusMiddleware(registry=metrics.registry, app_name=service),
@@ -63,6 +64,17 @@ def make_broker(
         log_level=logging.DEBUG,
         **extra,
     )
+
+
+class FetchOptions(TypedDict):
+    fetch_min_bytes: int
+    fetch_max_wait_ms: int
+
+
+def fetch_options(common: CommonSettings) -> FetchOptions:
+    """Subscriber options that batch fetches (see CommonSettings.kafka_fetch_min_bytes)."""
+    return {"fetch_min_bytes": common.kafka_fetch_min_bytes,
+            "fetch_max_wait_ms": common.kafka_fetch_max_wait_ms}
 
 
 def kafka_security(common: CommonSettings) -> dict[str, Any]:

@@ -27,6 +27,14 @@ class CommonSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     topic_partitions: int = Field(default=3, ge=1)
+    # The sends one poll makes leave in one produce request per partition: without a few ms of
+    # lingering, a stage's sends went out a record or two per request, and the requests (each
+    # a socket write here and a round of work in the broker) cost more CPU than the records.
+    kafka_linger_ms: int = Field(default=5, ge=0)
+    # A fetch waits for this many bytes or kafka_fetch_max_wait_ms, whichever comes first: a
+    # consumer that keeps up otherwise asks for every record or two with a request of its own.
+    kafka_fetch_min_bytes: int = Field(default=64 * 1024, ge=1)
+    kafka_fetch_max_wait_ms: int = Field(default=25, ge=0)
     # How often a consuming service measures its groups' lag; 0 turns the measuring off.
     lag_interval_seconds: float = Field(default=15.0, ge=0)
 

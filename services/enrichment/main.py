@@ -18,6 +18,7 @@ from shared.runtime import (
     broker_check,
     ensure_annotated_topic,
     ensure_topics,
+    fetch_options,
     kafka_security,
     make_broker,
     ops_routes,
@@ -73,7 +74,8 @@ def build_app(settings: EnrichmentSettings | None = None,
     @broker.subscriber(
         topics.CANONICAL, group_id=settings.group_id, auto_offset_reset="earliest", batch=True,
         max_records=settings.batch_max_records, batch_timeout_ms=settings.batch_timeout_ms,
-        ack_policy=AckPolicy.NACK_ON_ERROR, decoder=batch_records, title="news.canonical",
+        ack_policy=AckPolicy.NACK_ON_ERROR, decoder=batch_records,
+        **fetch_options(common), title="news.canonical",
         description="CanonicalArticle JSON; key = article id.",
     )
     async def on_canonical(msg: KafkaMessage) -> None:

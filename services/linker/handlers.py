@@ -64,8 +64,9 @@ class StateGauges:
                               "Records replayed without output since the process started",
                               registry=r)
         self.snapshot_seconds = Histogram("newswire_linker_snapshot_seconds",
-                                          "Time the stream waits for a snapshot's dump "
-                                          "(its write goes on in the background)", registry=r)
+                                          "Time the stream waits for a snapshot (the fork; "
+                                          "the dump and its write go on in the background)",
+                                          registry=r)
 
     def update(self, stage: LinkerStage) -> None:
         self.articles.set(stage.articles())
@@ -104,7 +105,7 @@ class LinkerHandler:
         self.metrics.ok(STAGE, linked)
         if self.stage.snapshot_due():
             with self.gauges.snapshot_seconds.time():
-                await self.stage.save_snapshot()
+                self.stage.save_snapshot()
         self.gauges.update(self.stage)
         return linked
 

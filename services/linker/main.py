@@ -22,6 +22,7 @@ from shared.runtime import (
     broker_check,
     ensure_annotated_topic,
     ensure_topics,
+    fetch_options,
     kafka_security,
     make_broker,
     ops_routes,
@@ -64,7 +65,8 @@ def build_app(settings: LinkerSettings | None = None, snapshots: SnapshotStore |
     @broker.subscriber(
         topics.ANNOTATED, group_id=settings.group_id, auto_offset_reset="earliest", batch=True,
         max_records=settings.batch_max_records, batch_timeout_ms=settings.batch_timeout_ms,
-        ack_policy=AckPolicy.NACK_ON_ERROR, decoder=batch_records, title="news.annotated",
+        ack_policy=AckPolicy.NACK_ON_ERROR, decoder=batch_records,
+        **fetch_options(common), title="news.annotated",
         description="Annotated articles on one partition; key = article id.",
     )
     async def on_annotated(msg: KafkaMessage) -> None:

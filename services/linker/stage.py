@@ -13,6 +13,7 @@ from services.enrichment.snapshot import SnapshotError, dump_state, load_state
 from services.enrichment.stories import LinkPolicy, StoryLinker
 from shared.events import EnrichedArticle
 
+from .forked import ForkedDump
 from .replay import Replay
 from .snapshots import CorruptSnapshot, Snapshot, SnapshotStore
 
@@ -23,6 +24,8 @@ log = logging.getLogger("newswire.linker")
 class SnapshotPolicy:
     every: int = 5000
     seconds: float = 30.0
+    # A dump that takes longer than this is given up (its child killed); the next one retries.
+    dump_timeout: float = 300.0
 
 
 class LinkerStage:
@@ -90,26 +93,27 @@ class LinkerStage:
             self._since_snapshot >= pol.every
             or time.monotonic() - self._snapshot_at >= pol.seconds)
 
-    async def save_snapshot(self) -> int:
-        """Only called once the output of every applied record is durable. The state is
-        dumped now (the stream waits for that); the write goes on in the background while
-        the stream flows, one at a time. Returns the snapshot's bytes."""
+    def save_snapshot(self) -> None:
+        """Only called between polls, once the output of every applied record is durable.
+        The state is dumped by a forked child from its copy-on-write image of this moment,
+        so the stream waits for the fork only (the dump took 0.6-1.3 s at a full window
+        inline); the dump's write follows in the background, one snapshot at a time."""
         offset = self.next_offset
-        blob = await asyncio.to_thread(dump_state, self.linker.state, offset)
+        state = self.linker.state
+        child = ForkedDump.start(lambda: dump_state(state, offset))
         self._since_snapshot, self._snapshot_at = 0, time.monotonic()
-        self._saving = asyncio.create_task(self._write(Snapshot(offset=offset, blob=blob)))
-        return len(blob)
+        self._saving = asyncio.create_task(self._write(offset, child))
 
-    async def _write(self, snapshot: Snapshot) -> None:
+    async def _write(self, offset: int, child: ForkedDump) -> None:
         try:
-            await self.snapshots.save(snapshot)
+            blob = await child.result(self.snapshot_policy.dump_timeout)
+            await self.snapshots.save(Snapshot(offset=offset, blob=blob))
         except Exception:
             # Not fatal: the next snapshot tries again, and until then a restart replays more.
-            log.exception("snapshot write failed", extra={"offset": snapshot.offset})
+            log.exception("snapshot failed", extra={"offset": offset})
             return
-        self._snapshot_offset = snapshot.offset
-        log.info("linker snapshot saved",
-                 extra={"offset": snapshot.offset, "bytes": len(snapshot.blob)})
+        self._snapshot_offset = offset
+        log.info("linker snapshot saved", extra={"offset": offset, "bytes": len(blob)})
 
     async def drain(self) -> None:
         """Wait for a snapshot write still under way (tests, shutdown)."""

@@ -16,6 +16,7 @@ from shared.runtime import (
     batch_records,
     broker_check,
     ensure_topics,
+    fetch_options,
     kafka_security,
     make_broker,
     ops_routes,
@@ -42,6 +43,7 @@ def build_app(settings: NormalizerSettings | None = None) -> tuple[AsgiFastStrea
         topics.RAW, group_id=settings.group_id, auto_offset_reset="earliest", batch=True,
         max_records=settings.batch_max_records, batch_timeout_ms=settings.batch_timeout_ms,
         ack_policy=AckPolicy.NACK_ON_ERROR, decoder=batch_records,
+        **fetch_options(settings.common),
     )
     async def on_raw(msg: KafkaMessage) -> None:
         await handler.handle_batch(await batch_records(msg))

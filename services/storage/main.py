@@ -15,6 +15,7 @@ from shared.runtime import (
     batch_records,
     broker_check,
     ensure_topics,
+    fetch_options,
     kafka_security,
     make_broker,
     ops_routes,
@@ -47,6 +48,7 @@ def build_app(settings: StorageSettings | None = None) -> tuple[AsgiFastStream, 
         topics.ENRICHED, group_id=settings.group_id, auto_offset_reset="earliest", batch=True,
         max_records=settings.batch_max_records, batch_timeout_ms=settings.batch_timeout_ms,
         ack_policy=AckPolicy.NACK_ON_ERROR, decoder=batch_records,
+        **fetch_options(common),
     )
     async def on_enriched(msg: KafkaMessage) -> None:
         await handler.handle(await batch_records(msg))
@@ -55,6 +57,7 @@ def build_app(settings: StorageSettings | None = None) -> tuple[AsgiFastStream, 
     @broker.subscriber(
         topics.STORY, group_id=f"{settings.group_id}-stories", auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR, decoder=raw_body,
+        **fetch_options(common),
     )
     async def on_story(msg: KafkaMessage) -> None:
         await handler.handle_story(bytes(msg.body), origin_of(msg))
@@ -63,6 +66,7 @@ def build_app(settings: StorageSettings | None = None) -> tuple[AsgiFastStream, 
     @broker.subscriber(
         topics.LINKS, group_id=f"{settings.group_id}-links", auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR, decoder=raw_body,
+        **fetch_options(common),
     )
     async def on_links(msg: KafkaMessage) -> None:
         await handler.handle_links(bytes(msg.body), origin_of(msg))

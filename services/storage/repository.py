@@ -18,6 +18,7 @@ from .documents import (
     article_document,
     guarded_update,
     has_unresolved,
+    history_content,
     history_document,
     link_field,
     resolution_patch,
@@ -140,6 +141,12 @@ class MongoArticleRepository:
         await self.stories.bulk_write(ops, ordered=False)
         return len(absorbed)
 
+    async def history(self, article_id: str) -> list[dict[str, Any]]:
+        """Every stored version of an article, oldest first, each as `articles` held it.
+        By `article_id` (indexed on MongoDB; FerretDB scans): a reader's query, not storage's."""
+        found = await self.versions.find({"article_id": article_id}).to_list(None)
+        return [history_content(h) for h in sorted(found, key=lambda h: h["version"])]
+
     async def current_story(self, story_id: str) -> str:
         """The story a story id belongs to now (itself unless it was absorbed)."""
         return (await self._roots({story_id})).get(story_id, story_id)
@@ -186,8 +193,9 @@ class MongoArticleRepository:
             if check is None or check["order_key"] == doc["order_key"]:
                 return changed
             history = await self.versions.find_one({"_id": f"{source_id}#v{check['version']}"},
-                                                   {"article.related": 1})
-            base = history["article"].get("related", []) if history else None
+                                                   {"encoding": 1, "document": 1})
+            base = (history_content(history)["article"].get("related", []) if history
+                    else None)
         log.warning("related links of %s kept changing while patched", source_id)
         return changed
 

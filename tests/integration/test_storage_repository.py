@@ -271,3 +271,17 @@ async def test_version_landing_during_a_link_patch_is_repaired(
     assert doc is not None and doc["version"] == 2
     assert [(x["headline"], x["resolved_id"]) for x in doc["article"]["related"]] == [
         (HEADS[2], None), ("Neu dazu", None), (HEADS[0], "x")]
+
+
+async def test_history_keeps_every_version_whole_and_in_order(
+        repo: tuple[MongoArticleRepository, Filters]) -> None:
+    r, _ = repo
+    await r.upsert_many([item("h", version=1, minutes=0)])
+    await r.upsert_many([item("h", version=2, related=HEADS[:1], minutes=1)])
+    await r.upsert_many([item("h", version=1, minutes=0)])  # a late redelivery adds nothing
+    versions = await r.history("h")
+    assert [v["version"] for v in versions] == [1, 2]
+    assert [v["article"]["headline"] for v in versions] == ["h v1", "h v2"]
+    assert versions[1]["article"]["related"][0]["headline"] == HEADS[0]
+    assert versions[1]["enrichment"]["enriched_at"] == T0 + timedelta(minutes=1)
+    assert versions[1] == await r.articles.find_one({"_id": "h"})

@@ -39,9 +39,37 @@ _BOILERPLATE_TEXT = re.compile(
     r"(we use cookies|wir verwenden cookies|cookie[- ]?(settings|einstellungen|policy|richtlinie)"
     r"|accept (all )?cookies|alle akzeptieren|newsletter (abonnieren|bestellen)"
     r"|sign up for our newsletter|subscribe to our newsletter|^(read more|mehr zum thema|"
-    r"lesen sie auch|related( stories| articles)?|auch interessant)\b)",
+    r"lesen sie auch|related( stories| articles)?|auch interessant)\b"
+    # Advertising labels, calls to subscribe or support, comment-box prompts, own standards.
+    r"|^(anzeige|werbung|advertisement|sponsored|publicidad|publicité)\b"
+    r"|^(subscribe|abonnieren sie|jetzt abonnieren|suscríbete|abonnez-vous)\b"
+    r"|if you (enjoyed|liked) (reading )?this|support our (work|journalism)"
+    r"|^(keine|no|noch keine) (kommentare|comments)\b"
+    r"|^(du musst|you must be) (eingeloggt|logged in)"
+    r"|^our standards:|download the .{0,40}\bapps?\b"
+    # Read-also teasers: "À lire aussi", "Lea también", "Leggi anche", "MIRA:", "Dowiedz się".
+    r"|^(à lire aussi|lire aussi|lea también|lee también|leggi anche|mira:|lee:|ver también"
+    r"|dowiedz się więcej|czytaj (też|także|więcej)|zobacz (też|także)|schon gelesen\??$"
+    r"|weitere themen$|das (thema|könnte) (könnte )?(dich|sie) auch interessieren)"
+    # Image captions and credits: "Abbildung 4: …", "Beitragsbild: …", "… © AFP / NAME".
+    r"|^(abbildung|abb\.|figure|fig\.|bild|foto|beitragsbild|titelbild|photo)\s*\d*\s*:"
+    r"|©\s*[\w .-]{1,30}/\s*[\w .-]{1,40}$"
+    r"|^>>.*<<$)",
     re.IGNORECASE,
 )
+# A short heading-like block in the last third that opens a list of other stories, comments or
+# the site's own offers: it and everything after it is not the article.
+_TAIL_OPENER = re.compile(
+    r"^(schon gelesen|weitere themen|mehr zum thema|mehr (dazu|aus|von)\b|auch (auf|interessant)"
+    r"|das (thema|könnte) (könnte )?(dich|sie) auch|lesen sie (auch|mehr)|related|read (more|next)"
+    r"|more (from|stories|on)\b|you (may|might) (also )?like|recommended|empfohlen|à lire aussi"
+    r"|sur le même sujet|también te (puede|podría)|te puede interesar|leggi anche"
+    r"|kommentare|comments|leave a (reply|comment)|schreibe(n sie)? einen kommentar)",
+    re.IGNORECASE,
+)
+_TAIL_OPENER_MAX_CHARS = 60
+# Invisible characters that split words for line breaking only; they break search and matching.
+_INVISIBLE = str.maketrans("", "", "\u00ad\u200b\u200c\u200d\u2060\ufeff")
 _MAX_LD_CHARS = 200_000
 
 
@@ -124,7 +152,9 @@ def body_blocks(body: etree._Element | None) -> tuple[BodyBlock, ...]:
     """trafilatura's XML body (p, head, list/item, quote, table/row/cell) as body blocks."""
     if body is None:
         return ()
-    out: list[BodyBlock] = []
+    pieces: list[tuple[str, str]] = []
+    if body.text and body.text.strip():
+        pieces.append(("paragraph", clean_text(body.text)))
     for child in body:
         tag = child.tag if isinstance(child.tag, str) else ""
         if tag == "list":
@@ -136,11 +166,26 @@ def body_blocks(body: etree._Element | None) -> tuple[BodyBlock, ...]:
         else:
             texts = [clean_text(all_text(child))]
         kind = "subhead" if tag == "head" else "paragraph"
-        out.extend(
-            BodyBlock(kind=kind, text=text) for text in texts
-            if text and not (len(text) < 300 and _BOILERPLATE_TEXT.search(text))
-        )
-    return tuple(out)
+        pieces.extend((kind, text) for text in texts)
+        if child.tail and child.tail.strip():
+            # Loose text between blocks ("</p>Das Programm …<head>") is running text too.
+            pieces.append(("paragraph", clean_text(child.tail)))
+    cleaned = [(kind, piece if piece.isascii() else piece.translate(_INVISIBLE))
+               for kind, piece in pieces]
+    return tuple(
+        BodyBlock(kind=kind, text=text) for kind, text in _cut_tail(cleaned)
+        if text and not (len(text) < 300 and _BOILERPLATE_TEXT.search(text))
+    )
+
+
+def _cut_tail(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop a closing "more on this / comments" section: a short opener in the last third."""
+    start = max(1, (2 * len(pieces)) // 3)
+    for index in range(start, len(pieces)):
+        text = pieces[index][1]
+        if len(text) <= _TAIL_OPENER_MAX_CHARS and _TAIL_OPENER.match(text):
+            return pieces[:index]
+    return pieces
 
 
 class HtmlPageParser(Parser):

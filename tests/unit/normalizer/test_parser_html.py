@@ -52,3 +52,38 @@ def test_trafilatura_eval_page() -> None:
 def test_not_html_at_all() -> None:
     with pytest.raises(ParseError):
         HtmlPageParser().parse(make_doc(b"", "text/html"))
+
+
+def _blocks_of(xml: str) -> list[str]:
+    from lxml import etree
+
+    from services.normalizer.parsers.html import body_blocks
+
+    return [b.text for b in body_blocks(etree.fromstring(xml))]
+
+
+def test_loose_text_between_blocks_is_kept_as_a_paragraph() -> None:
+    blocks = _blocks_of("<body>Lead text<p>First.</p>Loose running text.<head>Sub</head></body>")
+    assert blocks == ["Lead text", "First.", "Loose running text.", "Sub"]
+
+
+def test_soft_hyphens_and_zero_width_characters_are_removed() -> None:
+    xml = "<body><p>Kiess\u00adling hat vie\u00adle\u200b Ent\u00addeckungen</p></body>"
+    assert _blocks_of(xml) == ["Kiessling hat viele Entdeckungen"]
+
+
+def test_advertising_captions_and_read_also_lines_are_dropped() -> None:
+    blocks = _blocks_of(
+        "<body><p>Anzeige, enthält Affiliate Links</p><p>The council met on Monday.</p>"
+        "<p>Abbildung 4: Eine Schicht im Schnee.</p><p>À lire aussi » Un autre article</p>"
+        "<p>Skier in action. © AFP / JANE DOE</p><p>It voted for the plan.</p></body>")
+    assert blocks == ["The council met on Monday.", "It voted for the plan."]
+
+
+def test_a_closing_more_on_this_section_is_cut() -> None:
+    body = "".join(f"<p>Paragraph {i} of the story goes on.</p>" for i in range(6))
+    blocks = _blocks_of(f"<body>{body}<p>Schon gelesen?</p><p>Another story</p></body>")
+    assert blocks == [f"Paragraph {i} of the story goes on." for i in range(6)]
+    # Early in the text a short "Kommentare" line is a subject of the story, not an opener.
+    early = _blocks_of(f"<body><p>Intro here.</p><p>Kommentare</p>{body}</body>")
+    assert "Kommentare" in early

@@ -216,11 +216,12 @@ class CpuMeter:
         tick, out = os.sysconf("SC_CLK_TCK"), {}
         for name, pid in self.pids.items():
             try:
-                # Fields after the parenthesised command: utime and stime are the 12th and 13th.
+                # Fields after the parenthesised command: utime, stime, then cutime and cstime
+                # (reaped children: the linker's forked snapshot dumps count as its own CPU).
                 fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
             except OSError:
                 continue
-            out[name] = (int(fields[11]) + int(fields[12])) / tick
+            out[name] = sum(int(f) for f in fields[11:15]) / tick
         return out
 
     def report(self, articles: int) -> dict[str, float]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.topics import TopicSettings
+
 
 class CommonSettings(BaseSettings):
     """Connection settings every service shares (env prefix NEWSWIRE_)."""
@@ -33,10 +35,16 @@ class CommonSettings(BaseSettings):
     kafka_linger_ms: int = Field(default=5, ge=0)
     # A fetch waits for this many bytes or kafka_fetch_max_wait_ms, whichever comes first: a
     # consumer that keeps up otherwise asks for every record or two with a request of its own.
+    # The wait is also what an idle consumer's fetch loop costs (a request per wait) and what
+    # a record waits per stage when traffic is thin.
     kafka_fetch_min_bytes: int = Field(default=64 * 1024, ge=1)
-    kafka_fetch_max_wait_ms: int = Field(default=25, ge=0)
+    kafka_fetch_max_wait_ms: int = Field(default=50, ge=0)
     # How often a consuming service measures its groups' lag; 0 turns the measuring off.
     lag_interval_seconds: float = Field(default=15.0, ge=0)
+    # How often the dependencies are checked for the newswire_ready gauge, between probes too.
+    ready_interval_seconds: float = Field(default=5.0, gt=0)
+    # Its own env prefix (NEWSWIRE_TOPIC_NAMESPACE); the names are built from it per app.
+    topics: TopicSettings = Field(default_factory=TopicSettings)
 
 
 def mongo_url_for_log(url: SecretStr) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from itertools import pairwise
 
 from shared.events import Subject
@@ -65,6 +66,8 @@ class TermIndex:
         self.terms: dict[str, dict[str, float]] = defaultdict(dict)
         self.stop, self.compounds = stop, compounds
         self.phrase_firsts: frozenset[str] = frozenset()
+        # Words a curated cue matches exactly ("nato", "kremlin"): names that are evidence.
+        self.cue_terms: frozenset[str] = frozenset()
         # Per-word memo (bounded): the same words come back article after article.
         self._memo: dict[str, list[tuple[str, float]]] = {}
         self.misses: set[str] = set()
@@ -190,7 +193,39 @@ def build_index(vocab: Vocabulary, lang: str) -> TermIndex:
             if cue not in stop:
                 index.add(_stem(_fold(cue)), qcode, WEAK_CUE_WEIGHT)
     index.finish()
+    index.cue_terms = frozenset(_fold(c) for cues in (*CUES.values(), *WEAK_CUES.values())
+                                for c in cues if " " not in c)
     return index
+
+
+# Languages that capitalise every noun: there a capital says nothing about a name.
+_NOUN_CAPITALISING = frozenset(("de", "lb"))
+_SENTENCE_END = frozenset(".!?:\"\u201c\u00bb\u00ab-\u2013")
+
+
+def _names_only(text: str, words: Iterable[str], index: TermIndex) -> list[str]:
+    """Indexed words the text writes only capitalised and never at a sentence start: names
+    ("Dell Precision", "Industrial Strength"), whose common-noun sense is not the subject.
+    Only words with postings are looked at, so this costs a few string searches."""
+    names = []
+    for word in words:
+        if (" " in word or word in index.cue_terms or word in index.misses
+                or not index.lookup(word) or word in text):
+            continue  # a phrase, a curated cue, no evidence, or written in lower case too
+        cap = word[:1].upper() + word[1:]
+        pos = text.find(cap)
+        if pos < 0:
+            continue  # the text writes it otherwise (all caps, ß): not a clear name
+        while pos >= 0:
+            end = pos - 1
+            while end >= 0 and text[end].isspace():
+                end -= 1
+            if end < 0 or text[end] in _SENTENCE_END:
+                break  # a sentence starts with it: a common word may stand there
+            pos = text.find(cap, pos + 1)
+        else:
+            names.append(word)
+    return names
 
 
 def _stem(word: str) -> str:
@@ -247,6 +282,9 @@ class TopicEnricher:
                     except ValueError:
                         break
             if boost == 1.0:
+                if doc.lang not in _NOUN_CAPITALISING:
+                    for name in _names_only(text, list(counts), index):
+                        del counts[name]
                 tf.update(counts)
             else:
                 for w, n in counts.items():

@@ -120,3 +120,17 @@ def test_word_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     for i in range(500):
         index.lookup(f"word{i}")
     assert len(index.misses) <= 50
+
+
+def test_words_written_only_as_names_are_not_topic_evidence() -> None:
+    from services.enrichment.topics import _names_only
+
+    index = build_index(shared_vocabulary(), "en")
+    text = ("The company showed its new Precision laptops. The Precision models sell well. "
+            "Police said the Precision line is popular. The police thanked NATO.")
+    words = ["precision", "police", "nato"]
+    # "Precision" is mid-sentence and never lower case: a product name. "Police" opens a
+    # sentence and is written in lower case too; "nato" is a curated cue.
+    assert _names_only(text, words, index) == ["precision"]
+    german = TopicEnricher().scores(_doc("Wahl", "Die Regierung und die Opposition.", "de"))
+    assert german  # nouns are capitalised in German: nothing is taken for a name there

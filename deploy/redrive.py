@@ -13,7 +13,6 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
-from shared import topics
 from shared.dlq import H_CONNECTOR, H_OFFSET, H_PARTITION, H_REASON, H_TOPIC, PREFIX
 from shared.lag import partitions_of
 from shared.runtime import kafka_security
@@ -94,16 +93,17 @@ async def _dead_letters(common: CommonSettings, dlq: str) -> AsyncIterator[Any]:
         await consumer.stop()
 
 
-async def redrive(common: CommonSettings, selection: Selection, *, dlq: str = topics.DLQ,
+async def redrive(common: CommonSettings, selection: Selection, *, dlq: str | None = None,
                   dry_run: bool = False) -> Report:
     """Send the selected dead letters back, each failed input once, key and bytes unchanged.
 
     Downstream effects are idempotent (stable ids, version-guarded upserts), so sending back
     an input that meanwhile succeeded changes nothing; one that fails again is dead-lettered
     again with its first failure kept. Only the chosen records are held, not the whole DLQ.
+    `dlq` defaults to the namespace's news.dlq.
     """
     report, chosen = Report(), {}
-    async for record in _dead_letters(common, dlq):
+    async for record in _dead_letters(common, dlq or common.topics.names().dlq):
         headers = _headers(record.headers)
         if not selection.wants(headers, record.timestamp):
             continue

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+STORE_RESULTS = ("inserted", "updated", "stale")
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 
@@ -48,6 +51,33 @@ class ServiceMetrics:
             "newswire_ready", "1 when the service's broker and database answer", ["service"],
             registry=r,
         )
+        self.ready.labels(self.service).set(0)
+
+    def declare(self, stage: str, *, reasons: Iterable[str] = (), timed: bool = True,
+                aged: bool = False) -> None:
+        """Create a stage's series at zero when it is built. rate() and increase() count only
+        the steps between samples of a series, so a series born with its first increment
+        hides that increment: the first dead letter of a reason would never count."""
+        for outcome in ("ok", "dlq"):
+            self.messages.labels(self.service, stage, outcome)
+        for reason in reasons:
+            self.dlq.labels(self.service, reason)
+        if timed:
+            self.processing.labels(self.service, stage)
+        if aged:
+            self.end_to_end.labels(self.service, stage)
+
+    def declare_stored(self) -> None:
+        """Storage's write results at zero, for the same reason as declare()."""
+        for result in STORE_RESULTS:
+            self.articles_stored.labels(result)
+
+    def observe_age(self, stage: str, received_at: datetime | None,
+                    now: datetime | None = None) -> None:
+        """Ingest-to-stage age of one article done by the stage (none without a receipt)."""
+        if received_at is not None:
+            age = ((now or datetime.now(UTC)) - received_at).total_seconds()
+            self.end_to_end.labels(self.service, stage).observe(max(age, 0.0))
 
     def ok(self, stage: str, n: int = 1) -> None:
         self.messages.labels(self.service, stage, "ok").inc(n)

@@ -1,4 +1,4 @@
-"""Service plumbing every composition root uses: broker, topics, DLQ publishing, HTTP routes."""
+"""Service plumbing every composition root uses: broker, topics, readiness, HTTP routes."""
 
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.security import SASLPlaintext, SASLScram256, SASLScram512
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from shared import topics
-from shared.dlq import DeadLetter, Origin
+from shared.dlq import Origin
 from shared.kafka_auth import hold_while_refused
 from shared.metrics import ServiceMetrics
 from shared.settings import CommonSettings
+from shared.topics import Topics
 
 log = logging.getLogger("newswire.runtime")
 
@@ -126,23 +126,11 @@ async def ensure_topics(
         await admin.close()
 
 
-async def publish_dead_letter(broker: KafkaBroker, letter: DeadLetter, metrics: ServiceMetrics,
-                              stage: str, topic: str = topics.DLQ) -> None:
-    """Awaited send: the source offset is committed only after the DLQ holds the record."""
-    await broker.publish(letter.value, topic, key=letter.key, headers=letter.headers)
-    metrics.failed(stage, letter.reason)
-    log.warning(
-        "dead-lettered record",
-        extra={"reason": letter.reason, "stage": stage,
-               "error": letter.headers.get("__connect.errors.exception.message")},
-    )
-
-
-async def ensure_annotated_topic(common: CommonSettings) -> None:
+async def ensure_annotated_topic(common: CommonSettings, names: Topics) -> None:
     """news.annotated, the linker's input: one partition (one total order), long retention.
     Both its producer (annotation) and its consumer (linker) make sure it exists first."""
-    await ensure_topics(common.kafka_bootstrap, [topics.ANNOTATED], 1,
-                        {topics.ANNOTATED: ANNOTATED_TOPIC_CONFIG}, kafka_security(common))
+    await ensure_topics(common.kafka_bootstrap, [names.annotated], 1,
+                        {names.annotated: ANNOTATED_TOPIC_CONFIG}, kafka_security(common))
 
 
 def header_map(raw_headers: Iterable[tuple[str, bytes]] | None) -> dict[str, str]:
@@ -171,9 +159,43 @@ async def _send(send: Send, status: int, body: bytes, content_type: str) -> None
     await send({"type": "http.response.body", "body": body})
 
 
-def ops_routes(
-    service: str, metrics: ServiceMetrics, checks: Mapping[str, ReadyCheck]
-) -> list[tuple[str, ASGIApp]]:
+class Readiness:
+    """Checks every dependency now and then, so the newswire_ready gauge is current whether
+    or not anything calls /readyz; /readyz checks afresh and updates it too."""
+
+    def __init__(self, metrics: ServiceMetrics, checks: Mapping[str, ReadyCheck],
+                 interval: float = 5.0) -> None:
+        self.metrics, self.checks, self.interval = metrics, checks, interval
+        self._task: asyncio.Task[None] | None = None
+
+    async def check(self) -> dict[str, bool]:
+        results: dict[str, bool] = {}
+        for name, check in self.checks.items():
+            try:
+                results[name] = await asyncio.wait_for(check(), timeout=3)
+            except Exception:  # noqa: BLE001 - any failure of a dependency means not ready
+                results[name] = False
+        self.metrics.ready.labels(self.metrics.service).set(1 if all(results.values()) else 0)
+        return results
+
+    async def _loop(self) -> None:
+        while True:
+            await self.check()
+            await asyncio.sleep(self.interval)
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="readiness")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def ops_routes(metrics: ServiceMetrics, readiness: Readiness) -> list[tuple[str, ASGIApp]]:
     """/metrics, /healthz (process alive) and /readyz (every dependency answers)."""
 
     async def metrics_app(_scope: Scope, _receive: Receive, send: Send) -> None:
@@ -183,14 +205,8 @@ def ops_routes(
         await _send(send, 200, b'{"status":"ok"}', "application/json")
 
     async def readyz(_scope: Scope, _receive: Receive, send: Send) -> None:
-        results: dict[str, bool] = {}
-        for name, check in checks.items():
-            try:
-                results[name] = await asyncio.wait_for(check(), timeout=3)
-            except Exception:  # noqa: BLE001 - any failure of a dependency means not ready
-                results[name] = False
+        results = await readiness.check()
         ready = all(results.values())
-        metrics.ready.labels(service).set(1 if ready else 0)
         body = json.dumps({"ready": ready, "checks": results}).encode()
         await _send(send, 200 if ready else 503, body, "application/json")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -17,30 +18,59 @@ class TopicSettings(BaseSettings):
 
     namespace: str = ""
 
+    def names(self) -> Topics:
+        return Topics(self.namespace)
 
-_NS = TopicSettings().namespace
-
-RAW = f"{_NS}news.raw"
-CANONICAL = f"{_NS}news.canonical"
-ENRICHED = f"{_NS}news.enriched"
-STORY = f"{_NS}news.story"
-# Internal: annotated articles on ONE partition, the totally ordered input of the linker.
-ANNOTATED = f"{_NS}news.annotated"
-# Resolved source links (LinkUpdate), key = the source article's id.
-LINKS = f"{_NS}news.links"
-DLQ = f"{_NS}news.dlq"
-
-# Per top-level IPTC Media Topic streams: consumers subscribe only to what they need.
-ENRICHED_TOPIC_PREFIX = f"{ENRICHED}."
-
-ALL_CORE = (RAW, CANONICAL, ANNOTATED, ENRICHED, STORY, LINKS, DLQ)
 
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 
 
-def enriched_for_topic(top_level_name: str) -> str:
-    """Topic name for one top-level Media Topic, e.g. 'politics' -> 'news.enriched.politics'."""
-    slug = _SLUG_RE.sub("-", top_level_name.lower()).strip("-")
-    if not slug:
-        raise ValueError("top-level topic name has no usable characters")
-    return f"{ENRICHED_TOPIC_PREFIX}{slug}"
+@dataclass(frozen=True)
+class Topics:
+    """Every topic name of one deployment. Built from settings when an app is built (never at
+    import), so a test can build the real app on topics of its own."""
+
+    namespace: str = ""
+
+    @property
+    def raw(self) -> str:
+        return f"{self.namespace}news.raw"
+
+    @property
+    def canonical(self) -> str:
+        return f"{self.namespace}news.canonical"
+
+    @property
+    def enriched(self) -> str:
+        return f"{self.namespace}news.enriched"
+
+    @property
+    def story(self) -> str:
+        return f"{self.namespace}news.story"
+
+    @property
+    def annotated(self) -> str:
+        """Internal: annotated articles on ONE partition, the totally ordered linker input."""
+        return f"{self.namespace}news.annotated"
+
+    @property
+    def links(self) -> str:
+        """Resolved source links (LinkUpdate), key = the source article's id."""
+        return f"{self.namespace}news.links"
+
+    @property
+    def dlq(self) -> str:
+        return f"{self.namespace}news.dlq"
+
+    @property
+    def all_core(self) -> tuple[str, ...]:
+        return (self.raw, self.canonical, self.annotated, self.enriched, self.story,
+                self.links, self.dlq)
+
+    def enriched_for(self, top_level_name: str) -> str:
+        """Per top-level IPTC Media Topic stream, so consumers subscribe only to what they
+        need: 'politics' -> 'news.enriched.politics'."""
+        slug = _SLUG_RE.sub("-", top_level_name.lower()).strip("-")
+        if not slug:
+            raise ValueError("top-level topic name has no usable characters")
+        return f"{self.enriched}.{slug}"

@@ -1,4 +1,4 @@
-"""Small helpers shared by tests: waiting for a condition, a feed served over real HTTP."""
+"""Small helpers shared by tests: waiting for a condition, a feed served over HTTP, /metrics."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from pymongo.asynchronous.database import AsyncDatabase
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 async def eventually(condition: Callable[[], bool], timeout: float = 30.0,
@@ -22,6 +26,20 @@ async def eventually(condition: Callable[[], bool], timeout: float = 30.0,
             return
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+async def scrape(app: Any) -> Samples:
+    """An app's /metrics page as Prometheus reads it: (sample name, labels) -> value."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        reply = await client.get("/metrics")
+    assert reply.status_code == 200
+    return {(s.name, frozenset(s.labels.items())): s.value
+            for family in text_string_to_metric_families(reply.text) for s in family.samples}
+
+
+def sample(samples: Samples, name: str, **labels: str) -> float | None:
+    return samples.get((name, frozenset(labels.items())))
 
 
 async def wait_docs(db: AsyncDatabase[dict[str, Any]], query: dict[str, Any], n: int,

@@ -9,23 +9,24 @@ from collections.abc import Sequence
 from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 
-from shared import topics
-from shared.dlq import dead_letter
+from shared.dlq import DeadLetters
 from shared.events import CanonicalArticle, EnrichedArticle
-from shared.metrics import ServiceMetrics
-from shared.runtime import Timer, publish_dead_letter, record_origin
+from shared.runtime import Timer, record_origin
 
 from .pipeline import Annotator, annotated
 
 log = logging.getLogger("newswire.enrichment")
 STAGE = "annotate"
+REASONS = ("invalid_article", "enricher_crash")
 HEADERS = {"content-type": "application/json"}
 
 
 class AnnotationHandler:
-    def __init__(self, broker: KafkaBroker, metrics: ServiceMetrics,
-                 annotator: Annotator) -> None:
-        self.broker, self.metrics, self.annotator = broker, metrics, annotator
+    def __init__(self, broker: KafkaBroker, dead_letters: DeadLetters, annotator: Annotator, *,
+                 out_topic: str) -> None:
+        self.broker, self.metrics, self.annotator = broker, dead_letters.metrics, annotator
+        self.out_topic = out_topic
+        self.dlq = dead_letters.stage(STAGE, self, REASONS)
 
     def annotate(self, value: bytes) -> EnrichedArticle:
         return annotated(self.annotator.annotate(CanonicalArticle.model_validate_json(value)))
@@ -39,11 +40,11 @@ class AnnotationHandler:
             # group hands the poll to another replica: every article annotated twice).
             out, failed = await asyncio.to_thread(self._annotate_all, records)
             for record, value, exc, reason in failed:
-                await self._dead_letter(record, value, exc, reason)
+                await self.dlq.publish(value, record_origin(record), exc, reason)
             # All to partition 0: the linker reads one totally ordered stream. Sent
             # concurrently, queued in this order, and all awaited before the commit.
             await asyncio.gather(*(self.broker.publish(
-                item.model_dump_json().encode(), topics.ANNOTATED, key=item.id.encode(),
+                item.model_dump_json().encode(), self.out_topic, key=item.id.encode(),
                 partition=0, headers=HEADERS) for item in out))
         self.metrics.ok(STAGE, len(out))
         return out
@@ -62,10 +63,3 @@ class AnnotationHandler:
                 log.exception("annotator crashed", extra={"offset": getattr(record, "offset", -1)})
                 failed.append((record, value, exc, "enricher_crash"))
         return out, failed
-
-    async def _dead_letter(self, record: object, value: bytes, exc: Exception,
-                           reason: str) -> None:
-        origin = record_origin(record)
-        letter = dead_letter(value=value, origin=origin, service="enrichment", stage=STAGE,
-                             handler=type(self).__qualname__, reason=reason, exc=exc)
-        await publish_dead_letter(self.broker, letter, self.metrics, STAGE)

@@ -14,7 +14,7 @@ from shared.events import (
     ResolvedLink,
     StoryUpdate,
 )
-from shared.topics import enriched_for_topic
+from shared.topics import Topics
 
 from .doc import Doc, Enricher, article_text
 from .entities import EntityEnricher
@@ -113,12 +113,13 @@ class EnrichmentPipeline:
         return self.link(self.annotate(article))
 
 
-def topic_streams(enriched: EnrichedArticle, vocab: Vocabulary | None = None) -> list[str]:
+def topic_streams(enriched: EnrichedArticle, names: Topics,
+                  vocab: Vocabulary | None = None) -> list[str]:
     """Per-top-level topics for this article, source- and machine-given alike."""
     vocab = vocab or shared_vocabulary()
-    names: dict[str, None] = {}
+    streams: dict[str, None] = {}
     for s in enriched.enrichment.subjects:
         concept = vocab.get(s.qcode) if s.scheme == "medtop" else None
         if concept is not None and concept.level == 1:
-            names[enriched_for_topic(concept.labels["en"])] = None
-    return list(names)
+            streams[names.enriched_for(concept.labels["en"])] = None
+    return list(streams)

@@ -42,8 +42,9 @@ class FeedPoller:
     """
 
     def __init__(self, publisher: Publisher, feeds: list[FeedSource], *, max_bytes: int,
-                 client: httpx.AsyncClient, metrics: ServiceMetrics | None = None) -> None:
-        self._publisher = publisher
+                 client: httpx.AsyncClient, topic: str,
+                 metrics: ServiceMetrics | None = None) -> None:
+        self._publisher, self._topic = publisher, topic
         self._feeds = feeds
         self._max_bytes = max_bytes
         self._client = client
@@ -91,7 +92,7 @@ class FeedPoller:
             return "unchanged"
         raw = envelope(body, source=feed.source, content_type=content_type,
                        max_bytes=self._max_bytes)
-        await publish_raw(self._publisher, raw)
+        await publish_raw(self._publisher, raw, self._topic)
         # Only after Kafka acknowledged the write: a failed publish is fetched again next time.
         state.etag, state.last_modified, state.digest = etag, modified, digest
         log.info("feed published", extra={"feed": feed.url, "id": raw.id})

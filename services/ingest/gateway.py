@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
-from shared import topics
 from shared.envelope import to_headers
 from shared.events import RawArticle, utcnow
 from shared.ids import article_id, payload_id
@@ -52,7 +51,8 @@ def envelope(
     )
 
 
-async def publish_raw(publisher: Publisher, raw: RawArticle) -> Accepted:
-    """Returns only after the broker acknowledged the write (acks=all, idempotent producer)."""
-    await publisher.publish(raw.payload, topics.RAW, key=raw.id.encode(), headers=to_headers(raw))
-    return Accepted(id=raw.id, topic=topics.RAW, trace_id=raw.trace_id)
+async def publish_raw(publisher: Publisher, raw: RawArticle, topic: str) -> Accepted:
+    """Returns only after the broker acknowledged the write (acks=all, idempotent producer);
+    `topic` is the deployment's news.raw (Topics.raw)."""
+    await publisher.publish(raw.payload, topic, key=raw.id.encode(), headers=to_headers(raw))
+    return Accepted(id=raw.id, topic=topic, trace_id=raw.trace_id)

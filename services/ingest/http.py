@@ -61,6 +61,7 @@ def articles_endpoint(
     store = credentials if credentials is not None else credential_store(settings)
     if not store.enabled:
         log.warning("no ingest credentials configured: any client may push as any source")
+    topic = settings.common.topics.names().raw
     refused = metrics.messages.labels(metrics.service, "ingest_http", "unauthorized")
     forbidden = metrics.messages.labels(metrics.service, "ingest_http", "forbidden")
 
@@ -106,7 +107,7 @@ def articles_endpoint(
                 metrics.failed("ingest_http", "bad_request")
                 await _reply(send, 400, {"error": str(exc)})
                 return
-            accepted = await publish_raw(publisher, raw)
+            accepted = await publish_raw(publisher, raw, topic)
         metrics.ok("ingest_http")
         log.info("accepted", extra={"id": accepted.id, "source": raw.source,
                                     "credential": credential})

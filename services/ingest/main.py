@@ -9,11 +9,11 @@ import httpx
 from faststream.asgi import AsgiFastStream
 from faststream.kafka import KafkaBroker
 
-from shared import topics
 from shared.logs import configure
 from shared.metrics import ServiceMetrics
 from shared.runtime import (
     RAW_TOPIC_CONFIG,
+    Readiness,
     broker_check,
     ensure_topics,
     kafka_security,
@@ -32,20 +32,23 @@ def build_app(settings: IngestSettings | None = None) -> tuple[AsgiFastStream, K
     settings = settings or IngestSettings()
     configure(SERVICE, settings.common.log_level, json_lines=settings.common.log_json)
     metrics = ServiceMetrics(SERVICE)
+    # Pushes refused before Kafka count as dead letters of these reasons (see http.py).
+    metrics.declare("ingest_http", reasons=("payload_too_large", "bad_request"))
+    names = settings.common.topics.names()
     # Large wires must fit one request; the broker's own limit (1 MiB default) is raised to match.
     broker = make_broker(settings.common, SERVICE, metrics,
                          max_request_size=settings.max_payload_bytes + 64 * 1024)
-    broker.publisher(topics.RAW, title="news.raw",
+    broker.publisher(names.raw, title="news.raw",
                      description="Raw envelopes: original bytes, metadata in nw-* headers")
 
     async def create_topics() -> None:
-        await ensure_topics(settings.common.kafka_bootstrap, [topics.RAW, topics.DLQ],
+        await ensure_topics(settings.common.kafka_bootstrap, [names.raw, names.dlq],
                             settings.common.topic_partitions,
-                            {topics.RAW: RAW_TOPIC_CONFIG}, kafka_security(settings.common))
+                            {names.raw: RAW_TOPIC_CONFIG}, kafka_security(settings.common))
 
     client = httpx.AsyncClient(timeout=settings.feed_timeout_seconds, follow_redirects=True)
     poller = FeedPoller(broker, settings.feeds, max_bytes=settings.max_payload_bytes,
-                        client=client, metrics=metrics)
+                        client=client, topic=names.raw, metrics=metrics)
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
 
@@ -61,8 +64,11 @@ def build_app(settings: IngestSettings | None = None) -> tuple[AsgiFastStream, K
                 await asyncio.wait_for(task, timeout=settings.feed_timeout_seconds + 5)
         await client.aclose()
 
+    readiness = Readiness(metrics, {"kafka": broker_check(broker)},
+                          settings.common.ready_interval_seconds)
     routes = [("/v1/articles", articles_endpoint(broker, settings, metrics)),
-              *ops_routes(SERVICE, metrics, {"kafka": broker_check(broker)})]
+              *ops_routes(metrics, readiness)]
     app = AsgiFastStream(broker, asgi_routes=routes, on_startup=[create_topics],
-                         after_startup=[start_polling], on_shutdown=[stop_polling])
+                         after_startup=[start_polling, readiness.start],
+                         on_shutdown=[readiness.stop, stop_polling])
     return app, broker

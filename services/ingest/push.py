@@ -46,7 +46,8 @@ def content_type_of(path: Path) -> str:
 
 
 async def push_files(
-    publisher: Publisher, files: list[Path], *, source: str, max_bytes: int, progress: bool = True
+    publisher: Publisher, files: list[Path], *, source: str, max_bytes: int, topic: str,
+    progress: bool = True,
 ) -> tuple[list[str], list[tuple[Path, str]]]:
     """Publishes each file, awaiting Kafka's ack; returns accepted ids and refused files."""
     accepted: list[str] = []
@@ -58,7 +59,7 @@ async def push_files(
         except (BadRequest, PayloadTooLarge) as exc:
             refused.append((path, str(exc)))
             continue
-        accepted.append((await publish_raw(publisher, raw)).id)
+        accepted.append((await publish_raw(publisher, raw, topic)).id)
     return accepted, refused
 
 
@@ -85,7 +86,8 @@ async def run_push(paths: list[Path], source: str, settings: IngestSettings,
         raise KafkaUnavailable(f"cannot reach Kafka at {common.kafka_bootstrap}: {exc}") from exc
     try:
         return await push_files(broker, files, source=source,
-                                max_bytes=settings.max_payload_bytes, progress=progress)
+                                max_bytes=settings.max_payload_bytes,
+                                topic=common.topics.names().raw, progress=progress)
     finally:
         await broker.stop()
 

@@ -12,16 +12,16 @@ from prometheus_client import Gauge, Histogram
 from pydantic import ValidationError
 
 from services.enrichment.pipeline import Result, topic_streams
-from shared import topics
-from shared.dlq import dead_letter
-from shared.events import utcnow
+from shared.dlq import DeadLetters
 from shared.metrics import ServiceMetrics
 from shared.runtime import Timer, record_origin
+from shared.topics import Topics
 
 from .stage import LinkerStage
 
 log = logging.getLogger("newswire.linker")
 STAGE = "link"
+REASONS = ("invalid_article", "linker_crash")
 HEADERS = {"content-type": "application/json"}
 
 
@@ -33,15 +33,15 @@ class Send:
     headers: dict[str, str] | None = None
 
 
-def sends_of(result: Result) -> list[Send]:
+def sends_of(result: Result, names: Topics) -> list[Send]:
     """The article on news.enriched and its topic streams, its story change, resolved links."""
     enriched = result.enriched
     body, key = enriched.model_dump_json().encode(), enriched.id.encode()
-    out = [Send(t, key, body) for t in (topics.ENRICHED, *topic_streams(enriched))]
+    out = [Send(t, key, body) for t in (names.enriched, *topic_streams(enriched, names))]
     if result.story is not None:
-        out.append(Send(topics.STORY, result.story.story_id.encode(),
+        out.append(Send(names.story, result.story.story_id.encode(),
                         result.story.model_dump_json().encode()))
-    out += [Send(topics.LINKS, u.source_id.encode(), u.model_dump_json().encode())
+    out += [Send(names.links, u.source_id.encode(), u.model_dump_json().encode())
             for u in result.links]
     return out
 
@@ -77,9 +77,13 @@ class StateGauges:
 
 
 class LinkerHandler:
-    def __init__(self, broker: KafkaBroker, metrics: ServiceMetrics, stage: LinkerStage) -> None:
-        self.broker, self.metrics, self.stage = broker, metrics, stage
-        self.gauges = StateGauges(metrics)
+    def __init__(self, broker: KafkaBroker, dead_letters: DeadLetters, stage: LinkerStage,
+                 names: Topics) -> None:
+        self.broker, self.metrics, self.stage = broker, dead_letters.metrics, stage
+        self.names = names
+        self.gauges = StateGauges(self.metrics)
+        self.dlq_topic = dead_letters.topic
+        self.dlq = dead_letters.stage(STAGE, self, REASONS, aged=True)
         # Outputs of applied records not yet acknowledged by Kafka: a redelivered record
         # (after a failed publish) is sent again from here, since the state already holds it.
         self._unsent: dict[int, list[Send]] = {}
@@ -131,25 +135,14 @@ class LinkerHandler:
                 log.exception("linker crashed", extra={"offset": offset})
                 out = [self._dead_letter(record, value, exc, "linker_crash")]
             else:
-                out = sends_of(result)
+                out = sends_of(result, self.names)
                 linked += 1
-                self._observe_age(result)
+                self.metrics.observe_age(STAGE, result.enriched.article.received_at)
             self._unsent[offset] = out
             sends += out
         return len(records), sends, linked
 
-    def _observe_age(self, result: Result) -> None:
-        received = result.enriched.article.received_at
-        if received is not None:
-            age = max((utcnow() - received).total_seconds(), 0.0)
-            self.metrics.end_to_end.labels(self.metrics.service, STAGE).observe(age)
-
     def _dead_letter(self, record: object, value: bytes, exc: Exception, reason: str) -> Send:
         """The DLQ record goes out with the batch, so a failed publish re-sends it too."""
-        origin = record_origin(record)
-        letter = dead_letter(value=value, origin=origin, service="linker", stage=STAGE,
-                             handler=type(self).__qualname__, reason=reason, exc=exc)
-        self.metrics.failed(STAGE, reason)
-        log.warning("dead-lettered record", extra={"reason": reason, "stage": STAGE,
-                                                   "error": str(exc)[:500]})
-        return Send(topics.DLQ, letter.key, letter.value, letter.headers)
+        letter = self.dlq.letter(value, record_origin(record), exc, reason)
+        return Send(self.dlq_topic, letter.key, letter.value, letter.headers)

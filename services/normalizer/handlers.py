@@ -8,12 +8,10 @@ from collections.abc import Sequence
 
 from faststream.kafka import KafkaBroker
 
-from shared import topics
-from shared.dlq import Origin, dead_letter
+from shared.dlq import DeadLetters, Origin
 from shared.envelope import EnvelopeError, from_record
-from shared.events import CanonicalArticle, utcnow
-from shared.metrics import ServiceMetrics
-from shared.runtime import Timer, publish_dead_letter, record_origin
+from shared.events import CanonicalArticle
+from shared.runtime import Timer, record_origin
 
 from .parsers.base import ParseError
 from .pipeline import normalize
@@ -22,11 +20,25 @@ log = logging.getLogger("newswire.normalizer")
 STAGE = "normalize"
 
 
+def parse_reasons() -> list[str]:
+    """Every ParseError kind's reason (the parsers are imported with the pipeline)."""
+    reasons, kinds = [], [ParseError]
+    while kinds:
+        kind = kinds.pop()
+        reasons.append(kind.reason)
+        kinds += kind.__subclasses__()
+    return sorted(set(reasons))
+
+
+REASONS = ("bad_envelope", "parser_crash", *parse_reasons())
+
+
 class NormalizerHandler:
-    def __init__(self, broker: KafkaBroker, metrics: ServiceMetrics, max_bytes: int, *,
-                 out_topic: str = topics.CANONICAL, dlq_topic: str = topics.DLQ) -> None:
-        self.broker, self.metrics, self.max_bytes = broker, metrics, max_bytes
-        self.out_topic, self.dlq_topic = out_topic, dlq_topic
+    def __init__(self, broker: KafkaBroker, dead_letters: DeadLetters, max_bytes: int, *,
+                 out_topic: str) -> None:
+        self.broker, self.metrics, self.max_bytes = broker, dead_letters.metrics, max_bytes
+        self.out_topic = out_topic
+        self.dlq = dead_letters.stage(STAGE, self, REASONS, aged=True)
 
     async def handle_batch(self, records: Sequence[object]) -> int:
         """A poll's records, each parsed and sent; every send is in flight at once and all are
@@ -41,11 +53,11 @@ class NormalizerHandler:
                 raw = from_record(value, origin.headers, origin.key)
                 parser, articles = normalize(raw, max_bytes=self.max_bytes)
             except (EnvelopeError, ParseError) as exc:
-                await self._dead_letter(value, origin, exc, getattr(exc, "reason", "bad_envelope"))
+                await self.dlq.publish(value, origin, exc, getattr(exc, "reason", "bad_envelope"))
                 return []
             except Exception as exc:
                 log.exception("parser crashed", extra={"offset": origin.offset})
-                await self._dead_letter(value, origin, exc, "parser_crash")
+                await self.dlq.publish(value, origin, exc, "parser_crash")
                 return []
             await asyncio.gather(*(self._emit(a) for a in articles))
         self.metrics.ok(STAGE, len(articles))
@@ -53,15 +65,8 @@ class NormalizerHandler:
         return articles
 
     async def _emit(self, article: CanonicalArticle) -> None:
-        if article.received_at is not None:
-            age = (utcnow() - article.received_at).total_seconds()
-            self.metrics.end_to_end.labels(self.metrics.service, STAGE).observe(max(age, 0.0))
+        self.metrics.observe_age(STAGE, article.received_at)
         await self.broker.publish(
             article.model_dump_json().encode(), self.out_topic, key=article.id.encode(),
             headers={"content-type": "application/json", "nw-trace-id": article.trace_id or ""},
         )
-
-    async def _dead_letter(self, value: bytes, origin: Origin, exc: Exception, reason: str) -> None:
-        letter = dead_letter(value=value, origin=origin, service="normalizer", stage=STAGE,
-                             handler=type(self).__qualname__, reason=reason, exc=exc)
-        await publish_dead_letter(self.broker, letter, self.metrics, STAGE, self.dlq_topic)

@@ -7,28 +7,30 @@ import logging
 from collections.abc import Sequence
 from typing import TypeVar
 
-from faststream.kafka import KafkaBroker
 from pydantic import BaseModel, ValidationError
 
-from shared import topics
-from shared.dlq import Origin, dead_letter
+from shared.dlq import DeadLetters, Origin, StageLetters
 from shared.events import EnrichedArticle, LinkUpdate, StoryUpdate, utcnow
-from shared.metrics import ServiceMetrics
-from shared.runtime import Timer, publish_dead_letter, record_origin
+from shared.runtime import Timer, record_origin
 
 from .repository import ArticleRepository
 
 log = logging.getLogger("newswire.storage")
 STAGE = "store"
+REASONS = ("invalid_event",)
 E = TypeVar("E", bound=BaseModel)
 
 
 class StorageHandler:
-    def __init__(self, broker: KafkaBroker, repo: ArticleRepository, metrics: ServiceMetrics,
-                 retry_backoff_s: float = 1.0, *, dlq_topic: str = topics.DLQ) -> None:
-        self.broker, self.repo, self.metrics = broker, repo, metrics
-        self.dlq_topic = dlq_topic
+    def __init__(self, repo: ArticleRepository, dead_letters: DeadLetters,
+                 retry_backoff_s: float = 1.0) -> None:
+        self.repo, self.metrics = repo, dead_letters.metrics
         self.retry_backoff_s = retry_backoff_s
+        self.dlq = dead_letters.stage(STAGE, self, REASONS, aged=True)
+        # news.story and news.links events: one at a time, untimed, with no article age.
+        self.events = {stage: dead_letters.stage(stage, self, REASONS, timed=False)
+                       for stage in ("story", "links")}
+        self.metrics.declare_stored()
 
     async def handle(self, records: Sequence[object]) -> int:
         """Returns how many articles were written; raises only when the database fails."""
@@ -47,14 +49,12 @@ class StorageHandler:
         self.metrics.ok(STAGE, len(valid))
         now = utcnow()
         for item in valid:
-            if item.article.received_at is not None:
-                age = (now - item.article.received_at).total_seconds()
-                self.metrics.end_to_end.labels(self.metrics.service, STAGE).observe(max(age, 0))
+            self.metrics.observe_age(STAGE, item.article.received_at, now)
         return len(valid)
 
     async def handle_story(self, value: bytes, origin: Origin) -> int:
         """A story absorbed others: record the aliases (news.story)."""
-        update = await self._event(StoryUpdate, value, origin, "story")
+        update = await self._event(StoryUpdate, value, origin, self.events["story"])
         if update is None or not update.merged_from:
             return 0
         moved = await self.repo.merge_stories(update.story_id, update.merged_from, update.moved)
@@ -63,21 +63,21 @@ class StorageHandler:
 
     async def handle_links(self, value: bytes, origin: Origin) -> int:
         """Later articles resolved a source's related headlines: set them on it (news.links)."""
-        update = await self._event(LinkUpdate, value, origin, "links")
+        update = await self._event(LinkUpdate, value, origin, self.events["links"])
         if update is None:
             return 0
         changed = await self.repo.resolve_links(update.source_id, update.links)
         self.metrics.ok("links")
         return changed
 
-    async def _event(self, model: type[E], value: bytes, origin: Origin, stage: str) -> E | None:
+    @staticmethod
+    async def _event(model: type[E], value: bytes, origin: Origin, dlq: StageLetters
+                     ) -> E | None:
         """The event, or None once an invalid one is dead-lettered."""
         try:
             return model.model_validate_json(value)
         except ValidationError as exc:
-            letter = dead_letter(value=value, origin=origin, service="storage", stage=stage,
-                                 handler=type(self).__qualname__, reason="invalid_event", exc=exc)
-            await publish_dead_letter(self.broker, letter, self.metrics, stage, self.dlq_topic)
+            await dlq.publish(value, origin, exc, "invalid_event")
             return None
 
     async def _validate(self, record: object) -> EnrichedArticle | None:
@@ -85,8 +85,5 @@ class StorageHandler:
         try:
             return EnrichedArticle.model_validate_json(value)
         except ValidationError as exc:
-            origin = record_origin(record)
-            letter = dead_letter(value=value, origin=origin, service="storage", stage=STAGE,
-                                 handler=type(self).__qualname__, reason="invalid_event", exc=exc)
-            await publish_dead_letter(self.broker, letter, self.metrics, STAGE, self.dlq_topic)
+            await self.dlq.publish(value, record_origin(record), exc, "invalid_event")
             return None

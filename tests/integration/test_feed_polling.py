@@ -12,10 +12,10 @@ from faststream.kafka import KafkaBroker
 
 from services.ingest.config import FeedSource
 from services.ingest.feeds import FeedPoller
-from shared import topics
 from shared.envelope import from_record
 from shared.events import RawArticle
 from shared.runtime import RAW_TOPIC_CONFIG, ensure_topics
+from shared.topics import Topics
 from tests.conftest import SHARED, Infra
 from tests.helpers import serve_feed
 
@@ -25,8 +25,9 @@ SAMPLE = next(p for p in sorted((SHARED / "data" / "wires").rglob("*"))
               if p.is_file() and b"<rss" in p.read_bytes()[:2048])
 
 
-async def _records_from(bootstrap: str, source: str, want: int) -> list[RawArticle]:
-    consumer = AIOKafkaConsumer(topics.RAW, bootstrap_servers=bootstrap,
+async def _records_from(bootstrap: str, topic: str, source: str, want: int
+                        ) -> list[RawArticle]:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap,
                                 group_id=f"feed-test-{uuid.uuid4().hex}",
                                 auto_offset_reset="earliest")
     await consumer.start()
@@ -51,18 +52,19 @@ async def _records_from(bootstrap: str, source: str, want: int) -> list[RawArtic
 
 
 async def test_a_polled_feed_reaches_news_raw_once(infra: Infra) -> None:
-    await ensure_topics(infra.bootstrap, [topics.RAW], 3, {topics.RAW: RAW_TOPIC_CONFIG})
+    raw = Topics(f"t{uuid.uuid4().hex[:12]}.").raw
+    await ensure_topics(infra.bootstrap, [raw], 3, {raw: RAW_TOPIC_CONFIG})
     source = f"feedtest-{uuid.uuid4().hex[:8]}"
     broker = KafkaBroker(infra.bootstrap, acks="all", enable_idempotence=True)
     with serve_feed(SAMPLE.read_bytes(), etag='"sample-1"') as server:
         feed = FeedSource(url=server.url, source=source)
         async with broker, httpx.AsyncClient(timeout=10) as client:
             await broker.start()
-            poller = FeedPoller(broker, [feed], max_bytes=5 << 20, client=client)
+            poller = FeedPoller(broker, [feed], max_bytes=5 << 20, client=client, topic=raw)
             outcomes = [await poller.poll(feed), await poller.poll(feed)]
     assert outcomes == ["published", "not_modified"]
     assert server.asked == [None, '"sample-1"']
-    records = await _records_from(infra.bootstrap, source, want=1)
+    records = await _records_from(infra.bootstrap, raw, source, want=1)
     assert len(records) == 1
     assert records[0].payload == SAMPLE.read_bytes()
     assert records[0].content_type == "application/rss+xml"

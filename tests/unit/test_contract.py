@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from shared import topics
 from shared.dlq import H_EXC_MESSAGE, H_OFFSET, H_PARTITION, H_REASON, H_TOPIC, Origin, dead_letter
 from shared.envelope import EnvelopeError, from_record, to_headers
 from shared.events import CanonicalArticle, RawArticle
 from shared.ids import article_id, payload_id
 from shared.sanitize import PayloadTooLarge, check_size, clean_html, clean_text, safe_keys
+from shared.settings import CommonSettings
+from shared.topics import Topics, TopicSettings
 
 pytestmark = pytest.mark.unit
 
@@ -78,9 +79,19 @@ def test_markup_neutralised() -> None:
 
 
 def test_topic_names() -> None:
-    assert topics.RAW.endswith("news.raw") and topics.DLQ.endswith("news.dlq")
-    assert topics.enriched_for_topic("Conflict, war and peace") == (
-        f"{topics.ENRICHED}.conflict-war-and-peace"
+    plain, spaced = Topics(), TopicSettings(namespace="t1.").names()
+    assert (plain.raw, plain.dlq, spaced.raw, spaced.dlq) == (
+        "news.raw", "news.dlq", "t1.news.raw", "t1.news.dlq")
+    assert len(set(plain.all_core)) == 7
+    assert all(name.startswith("t1.news.") for name in spaced.all_core)
+    assert spaced.enriched_for("Conflict, war and peace") == (
+        "t1.news.enriched.conflict-war-and-peace"
     )
     with pytest.raises(ValueError, match="no usable"):
-        topics.enriched_for_topic("!!!")
+        plain.enriched_for("!!!")
+
+
+def test_topic_names_come_from_the_settings_when_read_not_at_import(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSWIRE_TOPIC_NAMESPACE", "later.")
+    assert CommonSettings().topics.names().canonical == "later.news.canonical"

@@ -16,11 +16,11 @@ from services.ingest.config import FeedSource, IngestSettings
 from services.ingest.feeds import FeedPoller, _delay
 from services.normalizer.parsers.base import ParseInput
 from services.normalizer.parsers.registry import select
-from shared import topics
 from shared.envelope import from_record
 from shared.events import RawArticle
 from shared.metrics import ServiceMetrics
 from shared.runtime import raw_body
+from shared.topics import Topics
 from tests.conftest import SHARED
 
 pytestmark = pytest.mark.unit
@@ -58,13 +58,17 @@ class Server:
         return httpx.Response(200, content=self.body, headers=headers)
 
 
+RAW = Topics("feeds.").raw
+
+
 def _broker() -> tuple[KafkaBroker, list[RawArticle]]:
     broker = KafkaBroker()
     got: list[RawArticle] = []
 
-    @broker.subscriber(topics.RAW, decoder=raw_body)
+    @broker.subscriber(RAW, decoder=raw_body)
     async def on_raw(msg: KafkaMessage) -> None:
-        got.append(from_record(bytes(msg.body), dict(msg.headers), msg.raw_message.key))
+        got.append(from_record(bytes(msg.body), dict(msg.headers),
+                               getattr(msg.raw_message, "key", None)))
 
     return broker, got
 
@@ -72,7 +76,7 @@ def _broker() -> tuple[KafkaBroker, list[RawArticle]]:
 def _poller(broker: KafkaBroker, handler: Callable[[httpx.Request], httpx.Response],
             feeds: list[FeedSource], max_bytes: int = 1 << 20) -> FeedPoller:
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    return FeedPoller(broker, feeds, max_bytes=max_bytes, client=client,
+    return FeedPoller(broker, feeds, max_bytes=max_bytes, client=client, topic=RAW,
                       metrics=ServiceMetrics("ingest"))
 
 

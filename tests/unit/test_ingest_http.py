@@ -15,12 +15,12 @@ from faststream.kafka.annotations import KafkaMessage
 from services.ingest.config import IngestSettings
 from services.ingest.credentials import Credential, CredentialStore, digest
 from services.ingest.http import articles_endpoint
-from shared import topics
 from shared.envelope import from_record
 from shared.events import RawArticle
 from shared.logs import JsonFormatter
 from shared.metrics import ServiceMetrics
 from shared.runtime import raw_body
+from shared.topics import TopicSettings
 
 pytestmark = pytest.mark.unit
 
@@ -32,7 +32,8 @@ TOKEN_AFP = "afp-" + "y" * 40
 def _raw_sink(broker: KafkaBroker) -> list[RawArticle]:
     got: list[RawArticle] = []
 
-    @broker.subscriber(topics.RAW, decoder=raw_body)
+    # Where articles_endpoint sends: the namespace its settings read.
+    @broker.subscriber(TopicSettings().names().raw, decoder=raw_body)
     async def on_raw(msg: KafkaMessage) -> None:
         key = getattr(msg.raw_message, "key", None)
         got.append(from_record(bytes(msg.body), dict(msg.headers), key))

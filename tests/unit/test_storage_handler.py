@@ -14,8 +14,7 @@ from services.storage.config import StorageSettings
 from services.storage.handlers import StorageHandler
 from services.storage.main import build_app
 from services.storage.repository import WriteResult
-from shared import topics
-from shared.dlq import H_REASON, Origin
+from shared.dlq import H_REASON, DeadLetters, Origin
 from shared.events import (
     CanonicalArticle,
     EnrichedArticle,
@@ -26,7 +25,10 @@ from shared.events import (
     StoryUpdate,
 )
 from shared.metrics import ServiceMetrics
-from shared.runtime import batch_records, origin_of, raw_body
+from shared.runtime import raw_body
+from shared.settings import CommonSettings
+from shared.topics import Topics, TopicSettings
+from tests.helpers import sample, scrape
 
 pytestmark = pytest.mark.unit
 
@@ -98,41 +100,46 @@ def enriched(article_id: str, version: int, related: tuple[str, ...] = ()) -> by
     ).encode()
 
 
-async def test_batch_written_bad_record_dead_lettered_older_version_ignored(uid: str) -> None:
-    broker = KafkaBroker()
-    repo = FakeRepo()
-    metrics = ServiceMetrics("storage")
-    handler = StorageHandler(broker, repo, metrics, retry_backoff_s=0, dlq_topic=f"dlq-{uid}")
+def _app(uid: str, repo: FakeRepo) -> tuple[Any, KafkaBroker, Topics, list[dict[str, Any]]]:
+    """The real app and its subscribers on topics of the test's own, with a DLQ spy."""
+    names = Topics(f"t{uid}.")
+    app, broker = build_app(StorageSettings(common=CommonSettings(
+        topics=TopicSettings(namespace=names.namespace)), retry_backoff_s=0), repo=repo)
     dead: list[dict[str, Any]] = []
 
-    @broker.subscriber(f"enriched-{uid}", batch=True, ack_policy=AckPolicy.NACK_ON_ERROR,
-                       decoder=batch_records)
-    async def on_enriched(msg: KafkaMessage) -> None:
-        await handler.handle(await batch_records(msg))
-
-    @broker.subscriber(f"dlq-{uid}", decoder=raw_body)
+    @broker.subscriber(names.dlq, decoder=raw_body)
     async def on_dlq(msg: KafkaMessage) -> None:
         dead.append(dict(msg.headers))
 
+    return app, broker, names, dead
+
+
+def _handler(repo: FakeRepo) -> StorageHandler:
+    return StorageHandler(repo, DeadLetters(KafkaBroker(), ServiceMetrics("storage"),
+                                            "news.dlq"), retry_backoff_s=0)
+
+
+async def test_batch_written_bad_record_dead_lettered_older_version_ignored(uid: str) -> None:
+    repo = FakeRepo()
+    app, broker, names, dead = _app(uid, repo)
     async with TestKafkaBroker(broker) as br:
         await br.publish_batch(enriched("a", 2), b"{not json", enriched("b", 1),
-                               topic=f"enriched-{uid}")
-        await br.publish_batch(enriched("a", 1), topic=f"enriched-{uid}")
+                               topic=names.enriched)
+        await br.publish_batch(enriched("a", 1), topic=names.enriched)
 
     assert repo.docs["a"].version == 2
     assert set(repo.docs) == {"a", "b"}
     assert [h[H_REASON] for h in dead] == ["invalid_event"]
-    stored = metrics.registry.get_sample_value("newswire_articles_stored_total",
-                                               {"result": "inserted"})
-    assert stored == 2.0
-    assert metrics.registry.get_sample_value("newswire_articles_stored_total",
-                                             {"result": "stale"}) == 1.0
+    seen = await scrape(app)
+    assert sample(seen, "newswire_articles_stored_total", result="inserted") == 2.0
+    assert sample(seen, "newswire_articles_stored_total", result="stale") == 1.0
+    assert sample(seen, "newswire_articles_stored_total", result="updated") == 0.0
 
 
 async def test_database_failure_raises_so_the_batch_is_not_committed() -> None:
     repo = FakeRepo()
     repo.fail_next = True
-    handler = StorageHandler(KafkaBroker(), repo, ServiceMetrics("storage"), retry_backoff_s=0)
+    handler = _handler(repo)
 
     class Record:
         topic, partition, offset, key, headers = "t", 0, 0, None, ()
@@ -145,7 +152,7 @@ async def test_database_failure_raises_so_the_batch_is_not_committed() -> None:
 
 async def test_story_merge_event_relabels_and_bad_event_is_dead_lettered() -> None:
     repo = FakeRepo()
-    handler = StorageHandler(KafkaBroker(), repo, ServiceMetrics("storage"), retry_backoff_s=0)
+    handler = _handler(repo)
     merge = StoryUpdate(story_id="st-1", article_id="a", article_version=1, headline="h",
                         size=3, merged_from=("st-2", "st-3"), moved=("x", "y"))
     plain = StoryUpdate(story_id="st-1", article_id="b", article_version=1, headline="h", size=4)
@@ -162,46 +169,29 @@ def link_update(source: str, **links: str) -> bytes:
 
 
 async def test_link_updates_before_and_after_the_article_bad_one_dead_lettered(uid: str) -> None:
-    broker = KafkaBroker()
     repo = FakeRepo()
-    metrics = ServiceMetrics("storage")
-    handler = StorageHandler(broker, repo, metrics, retry_backoff_s=0, dlq_topic=f"dlq-{uid}")
-    dead: list[dict[str, Any]] = []
-
-    @broker.subscriber(f"enriched-{uid}", batch=True, ack_policy=AckPolicy.NACK_ON_ERROR,
-                       decoder=batch_records)
-    async def on_enriched(msg: KafkaMessage) -> None:
-        await handler.handle(await batch_records(msg))
-
-    @broker.subscriber(f"links-{uid}", ack_policy=AckPolicy.NACK_ON_ERROR, decoder=raw_body)
-    async def on_links(msg: KafkaMessage) -> None:
-        await handler.handle_links(bytes(msg.body), origin_of(msg))
-
-    @broker.subscriber(f"dlq-{uid}", decoder=raw_body)
-    async def on_dlq(msg: KafkaMessage) -> None:
-        dead.append(dict(msg.headers))
-
+    app, broker, names, dead = _app(uid, repo)
     async with TestKafkaBroker(broker) as br:
         # Resolved before the source is stored, then the source arrives, then one more.
-        await br.publish(link_update("src", first="a"), topic=f"links-{uid}", key=b"src")
-        await br.publish_batch(enriched("src", 1, ("first", "second")), topic=f"enriched-{uid}")
-        await br.publish(link_update("src", second="b"), topic=f"links-{uid}", key=b"src")
-        await br.publish(b'{"source_id": "src", "links": []}', topic=f"links-{uid}")
-        await br.publish(b"\xff not json", topic=f"links-{uid}")
+        await br.publish(link_update("src", first="a"), topic=names.links, key=b"src")
+        await br.publish_batch(enriched("src", 1, ("first", "second")), topic=names.enriched)
+        await br.publish(link_update("src", second="b"), topic=names.links, key=b"src")
+        await br.publish(b'{"source_id": "src", "links": []}', topic=names.links)
+        await br.publish(b"\xff not json", topic=names.links)
         # A newer version keeps both resolutions.
         await br.publish_batch(enriched("src", 2, ("second", "first", "third")),
-                               topic=f"enriched-{uid}")
+                               topic=names.enriched)
 
     related = {r.headline: r.resolved_id for r in repo.docs["src"].article.related}
     assert related == {"first": "a", "second": "b", "third": None}
     assert [h[H_REASON] for h in dead] == ["invalid_event", "invalid_event"]
-    assert metrics.registry.get_sample_value(
-        "newswire_messages_total", {"service": "storage", "stage": "links", "outcome": "ok"}) == 2
+    assert sample(await scrape(app), "newswire_messages_total", service="storage",
+                  stage="links", outcome="ok") == 2
 
 
 async def test_link_update_database_failure_raises_so_the_event_is_read_again() -> None:
     repo = FakeRepo()
-    handler = StorageHandler(KafkaBroker(), repo, ServiceMetrics("storage"), retry_backoff_s=0)
+    handler = _handler(repo)
     await repo.upsert_many([EnrichedArticle.model_validate_json(enriched("src", 1, ("h",)))])
     repo.fail_next = True
     with pytest.raises(ConnectionError):
@@ -211,8 +201,9 @@ async def test_link_update_database_failure_raises_so_the_event_is_read_again() 
 
 
 def test_composition_root_wires_links_with_its_own_group_and_nack_on_error() -> None:
-    _app, broker = build_app(StorageSettings())
+    _app, broker = build_app(StorageSettings(common=CommonSettings(
+        topics=TopicSettings(namespace="w."))), repo=FakeRepo())
     subscribers: list[Any] = list(broker.subscribers)
     wired = {(t.name, s.group_id, s.ack_policy) for s in subscribers for t in s.topics}
-    assert (topics.LINKS, "newswire-storage-links", AckPolicy.NACK_ON_ERROR) in wired
-    assert {name for name, _, _ in wired} == {topics.ENRICHED, topics.STORY, topics.LINKS}
+    assert ("w.news.links", "newswire-storage-links", AckPolicy.NACK_ON_ERROR) in wired
+    assert {name for name, _, _ in wired} == {"w.news.enriched", "w.news.story", "w.news.links"}

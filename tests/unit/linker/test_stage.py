@@ -17,15 +17,16 @@ from services.enrichment.stories import StoryLinker
 from services.linker.handlers import LinkerHandler
 from services.linker.snapshots import Snapshot
 from services.linker.stage import LinkerStage, SnapshotPolicy
-from shared import topics
-from shared.dlq import H_REASON
+from shared.dlq import H_REASON, DeadLetters
 from shared.events import EnrichedArticle, LinkUpdate
 from shared.metrics import ServiceMetrics
 from shared.runtime import raw_body
+from shared.topics import Topics
 
 from .conftest import ListReplay, MemorySnapshots
 
 pytestmark = pytest.mark.unit
+topics = Topics("lnk.")
 
 
 def outcome(enriched: EnrichedArticle) -> tuple[Any, ...]:
@@ -82,10 +83,15 @@ def test_garbage_is_no_snapshot() -> None:
 class Record:
     offset: int
     value: bytes
-    topic: str = topics.ANNOTATED
+    topic: str = topics.annotated
     partition: int = 0
     key: bytes | None = None
     headers: tuple[tuple[str, bytes], ...] = ()
+
+
+def _handler(broker: KafkaBroker, stage: LinkerStage) -> LinkerHandler:
+    return LinkerHandler(broker, DeadLetters(broker, ServiceMetrics("linker"), topics.dlq), stage,
+                         topics)
 
 
 def _spied() -> tuple[KafkaBroker, dict[str, list[bytes]]]:
@@ -97,7 +103,7 @@ def _spied() -> tuple[KafkaBroker, dict[str, list[bytes]]]:
             seen.setdefault(topic, []).append(bytes(msg.body))
         return spy
 
-    for topic in (topics.ENRICHED, topics.STORY, topics.LINKS, topics.DLQ):
+    for topic in (topics.enriched, topics.story, topics.links, topics.dlq):
         broker.subscriber(topic, group_id=f"spy-{topic}", decoder=raw_body)(spy_for(topic))
     return broker, seen
 
@@ -108,7 +114,7 @@ async def test_a_takeover_restores_the_snapshot_replays_and_matches_an_uninterru
     snapshots, replay = MemorySnapshots(), ListReplay(values)
     broker, seen = _spied()
     async with TestKafkaBroker(broker):
-        active = LinkerHandler(broker, ServiceMetrics("linker"), LinkerStage(
+        active = _handler(broker, LinkerStage(
             snapshots, replay, snapshot=SnapshotPolicy(every=20, seconds=3600)))
         for start in range(0, 50, 10):  # polls of 10, a snapshot after every second
             await active.handle([Record(o, values[o]) for o in range(start, start + 10)])
@@ -117,15 +123,15 @@ async def test_a_takeover_restores_the_snapshot_replays_and_matches_an_uninterru
         assert snapshots.latest.offset == 40
         # The active linker dies after committing 50: the standby starts from the snapshot
         # (40) and is handed offset 50 by the group.
-        standby = LinkerHandler(broker, ServiceMetrics("linker"), LinkerStage(snapshots, replay))
+        standby = _handler(broker, LinkerStage(snapshots, replay))
         await standby.handle([Record(o, values[o]) for o in range(50, len(values))])
     assert replay.reads == [(40, 50)]
-    got = [outcome(EnrichedArticle.model_validate_json(b)) for b in seen[topics.ENRICHED]]
+    got = [outcome(EnrichedArticle.model_validate_json(b)) for b in seen[topics.enriched]]
     # Sends of one poll are concurrent, so compare as sets of (article, version) outcomes.
     assert sorted(got) == sorted(uninterrupted(values))
     assert len(got) == len(values)
     # Each resolved link announced once across both instances.
-    updates = [LinkUpdate.model_validate_json(b) for b in seen.get(topics.LINKS, [])]
+    updates = [LinkUpdate.model_validate_json(b) for b in seen.get(topics.links, [])]
     assert updates
     assert len({u.model_dump_json(exclude={"updated_at"}) for u in updates}) == len(updates)
 
@@ -135,10 +141,10 @@ async def test_a_redelivered_poll_resends_only_what_was_not_acknowledged(
     values = annotated_values[:6]
     broker, seen = _spied()
     stage = LinkerStage(MemorySnapshots(), ListReplay(values))
-    handler = LinkerHandler(broker, ServiceMetrics("linker"), stage)
+    handler = _handler(broker, stage)
     async with TestKafkaBroker(broker):
         await handler.handle([Record(o, values[o]) for o in range(3)])
-        first = list(seen[topics.ENRICHED])
+        first = list(seen[topics.enriched])
         # Kafka failed after the state took records 3..5: the poll is read again.
         publish = broker.publish
         calls = {"n": 0}
@@ -157,12 +163,12 @@ async def test_a_redelivered_poll_resends_only_what_was_not_acknowledged(
         # The nack rewinds to 3, and the already applied records go out from the unsent list,
         # while 0..2 (acknowledged) are not sent twice.
         await handler.handle([Record(o, values[o]) for o in range(6)])
-    ids = [EnrichedArticle.model_validate_json(b).id for b in seen[topics.ENRICHED]]
+    ids = [EnrichedArticle.model_validate_json(b).id for b in seen[topics.enriched]]
     assert len(first) == 3
     assert ids.count(EnrichedArticle.model_validate_json(values[0]).id) == 1
     # Sends of the failed poll that did go out may go out again (at least once); every record
     # 3..5 is sent, and always with the outcome of an uninterrupted run.
-    assert {outcome(EnrichedArticle.model_validate_json(b)) for b in seen[topics.ENRICHED]} == (
+    assert {outcome(EnrichedArticle.model_validate_json(b)) for b in seen[topics.enriched]} == (
         set(uninterrupted(values)))
     assert set(ids[3:]) == {EnrichedArticle.model_validate_json(v).id for v in values[3:]}
 
@@ -171,14 +177,43 @@ async def test_a_bad_record_is_dead_lettered_and_the_stream_goes_on(
         annotated_values: list[bytes]) -> None:
     broker, seen = _spied()
     stage = LinkerStage(MemorySnapshots(), ListReplay([]))
-    handler = LinkerHandler(broker, ServiceMetrics("linker"), stage)
+    handler = _handler(broker, stage)
     async with TestKafkaBroker(broker):
         linked = await handler.handle([Record(0, b"{oops", key=b"k"),
                                        Record(1, annotated_values[0])])
     assert linked == 1
-    assert seen[topics.DLQ] == [b"{oops"]
-    assert len(seen[topics.ENRICHED]) == 1
+    assert seen[topics.dlq] == [b"{oops"]
+    assert len(seen[topics.enriched]) == 1
     assert stage.next_offset == 2
+
+
+async def test_a_dead_letter_goes_out_with_its_poll_and_again_when_the_poll_is_redelivered(
+        annotated_values: list[bytes]) -> None:
+    broker, seen = _spied()
+    stage = LinkerStage(MemorySnapshots(), ListReplay([]))
+    handler = _handler(broker, stage)
+    poll = [Record(0, b"{oops", key=b"k"), Record(1, annotated_values[0])]
+    async with TestKafkaBroker(broker):
+        publish, tried = broker.publish, []
+
+        async def down(*args: Any, **kwargs: Any) -> Any:
+            tried.append(args[1] if len(args) > 1 else kwargs.get("topic"))
+            raise ConnectionError("broker down")
+
+        broker.publish = down  # type: ignore[method-assign]
+        with pytest.raises(ConnectionError):
+            await handler.handle(poll)
+        broker.publish = publish  # type: ignore[method-assign]
+        assert topics.dlq in tried  # sent together with the poll's other records
+        assert topics.dlq not in seen
+        # The nack rewinds: the state already holds both records, the sends come from the
+        # unsent list, the dead letter among them.
+        assert await handler.handle(poll) == 0
+    assert seen[topics.dlq] == [b"{oops"]
+    assert len(seen[topics.enriched]) == 1
+    # Counted once, when it was built, not again for the re-send.
+    assert handler.metrics.registry.get_sample_value(
+        "newswire_dlq_messages_total", {"service": "linker", "reason": "invalid_article"}) == 1
 
 
 def test_link_update_carries_only_the_links() -> None:
@@ -198,8 +233,8 @@ async def test_an_unreadable_snapshot_means_a_full_replay_with_the_same_outputs(
     broker, seen = _spied()
     replay = ListReplay(values)
     async with TestKafkaBroker(broker):
-        handler = LinkerHandler(broker, ServiceMetrics("linker"), LinkerStage(snapshots, replay))
+        handler = _handler(broker, LinkerStage(snapshots, replay))
         await handler.handle([Record(o, values[o]) for o in range(25, 30)])
     assert replay.reads == [(0, 25)]
-    got = [outcome(EnrichedArticle.model_validate_json(b)) for b in seen[topics.ENRICHED]]
+    got = [outcome(EnrichedArticle.model_validate_json(b)) for b in seen[topics.enriched]]
     assert sorted(got) == sorted(uninterrupted(values)[25:])

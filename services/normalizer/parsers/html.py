@@ -64,7 +64,10 @@ _TAIL_OPENER = re.compile(
     r"|das (thema|könnte) (könnte )?(dich|sie) auch|lesen sie (auch|mehr)|related|read (more|next)"
     r"|more (from|stories|on)\b|you (may|might) (also )?like|recommended|empfohlen|à lire aussi"
     r"|sur le même sujet|también te (puede|podría)|te puede interesar|leggi anche"
-    r"|kommentare|comments|leave a (reply|comment)|schreibe(n sie)? einen kommentar)",
+    r"|kommentare|comments|leave a (reply|comment)|schreibe(n sie)? einen kommentar"
+    # The site or author introducing itself, sharing and rating widgets.
+    r"|über (uns|mich|das|den|die)\b|about (us|me|the author)\b|teilen( sie)?( dies| das)?"
+    r"( mit)?:?$|share (this|on)\b|bewerten:?$|rate this)",
     re.IGNORECASE,
 )
 _TAIL_OPENER_MAX_CHARS = 60
@@ -153,29 +156,44 @@ def body_blocks(body: etree._Element | None) -> tuple[BodyBlock, ...]:
     if body is None:
         return ()
     pieces: list[tuple[str, str]] = []
-    if body.text and body.text.strip():
-        pieces.append(("paragraph", clean_text(body.text)))
-    for child in body:
-        tag = child.tag if isinstance(child.tag, str) else ""
-        if tag == "list":
-            texts = [clean_text(all_text(item)) for item in child.iter("item")]
-        elif tag == "table":
-            texts = [" | ".join(c for c in (clean_text(all_text(cell))
-                                            for cell in row.iter("cell")) if c)
-                     for row in child.iter("row")]
-        else:
-            texts = [clean_text(all_text(child))]
-        kind = "subhead" if tag == "head" else "paragraph"
-        pieces.extend((kind, text) for text in texts)
-        if child.tail and child.tail.strip():
-            # Loose text between blocks ("</p>Das Programm …<head>") is running text too.
-            pieces.append(("paragraph", clean_text(child.tail)))
+    _collect(body, pieces, 0)
     cleaned = [(kind, piece if piece.isascii() else piece.translate(_INVISIBLE))
                for kind, piece in pieces]
     return tuple(
         BodyBlock(kind=kind, text=text) for kind, text in _cut_tail(cleaned)
         if text and not (len(text) < 300 and _BOILERPLATE_TEXT.search(text))
     )
+
+
+# Page containers that trafilatura's fallbacks copy as they are (a whole <div> of the page):
+# their block children are read one by one, so each paragraph is a block of its own.
+_CONTAINERS = frozenset(("div", "section", "article", "main", "header", "footer", "aside",
+                         "form", "center", "figure", "body"))
+_MAX_DEPTH = 30
+
+
+def _collect(el: etree._Element, pieces: list[tuple[str, str]], depth: int) -> None:
+    """(kind, text) of each block under el, loose text between blocks included."""
+    if el.text and el.text.strip():
+        pieces.append(("paragraph", clean_text(el.text)))
+    for child in el:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag in _CONTAINERS and depth < _MAX_DEPTH:
+            _collect(child, pieces, depth + 1)
+        elif tag == "list":
+            pieces.extend(("paragraph", clean_text(all_text(item)))
+                          for item in child.iter("item"))
+        elif tag == "table":
+            pieces.extend(("paragraph", " | ".join(c for c in (clean_text(all_text(cell))
+                                                            for cell in row.iter("cell")) if c))
+                          for row in child.iter("row"))
+        else:
+            kind = "subhead" if tag in ("head", "h1", "h2", "h3", "h4", "h5", "h6") else (
+                "paragraph")
+            pieces.append((kind, clean_text(all_text(child))))
+        if child.tail and child.tail.strip():
+            # Loose text between blocks ("</p>Das Programm …<head>") is running text too.
+            pieces.append(("paragraph", clean_text(child.tail)))
 
 
 def _cut_tail(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -87,3 +87,10 @@ def test_a_closing_more_on_this_section_is_cut() -> None:
     # Early in the text a short "Kommentare" line is a subject of the story, not an opener.
     early = _blocks_of(f"<body><p>Intro here.</p><p>Kommentare</p>{body}</body>")
     assert "Kommentare" in early
+
+
+def test_a_copied_page_container_is_read_paragraph_by_paragraph() -> None:
+    blocks = _blocks_of(
+        "<body><div><h2>Title</h2><div><p>First paragraph.</p>Loose</div>"
+        "<section><p>Second paragraph.</p></section></div></body>")
+    assert blocks == ["Title", "First paragraph.", "Loose", "Second paragraph."]

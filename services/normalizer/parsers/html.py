@@ -54,7 +54,10 @@ _BOILERPLATE_TEXT = re.compile(
     # Image captions and credits: "Abbildung 4: …", "Beitragsbild: …", "… © AFP / NAME".
     r"|^(abbildung|abb\.|figure|fig\.|bild|foto|beitragsbild|titelbild|photo)\s*\d*\s*:"
     r"|©\s*[\w .-]{1,30}/\s*[\w .-]{1,40}$"
-    r"|^>>.*<<$)",
+    r"|^>>.*<<$"
+    # Newsletter plugs (also "Musiknewsletter"), contact and follow-us lines.
+    r"|^(pressekontakt|pressesprecher|press contact|media contact|kontakt:|contact:)"
+    r"|newsletter|[\w.+-]+@[\w-]+\.[\w.]+|\b(follow us|folgen sie uns|síguenos|suivez-nous)\b)",
     re.IGNORECASE,
 )
 # A short heading-like block in the last third that opens a list of other stories, comments or
@@ -206,6 +209,12 @@ def _cut_tail(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return pieces
 
 
+def _repeats_headline(first: str, headline: str) -> bool:
+    """The first block is the headline, alone or after a short kicker ("Thema X Headline")."""
+    return first == headline or (
+        len(headline) >= 20 and first.endswith(headline) and len(first) <= len(headline) + 40)
+
+
 class HtmlPageParser(Parser):
     name = "html"
     content_types = ("text/html", "application/xhtml+xml")
@@ -239,8 +248,8 @@ class HtmlPageParser(Parser):
         title = next(iter(xp_strings(_TITLE, tree)), None)
         headline = (str_or_none(ld.get("headline")) or str_or_none(meta.get("og:title"))
                     or str_or_none(title))
-        if body and headline and body[0].text == clean_text(headline):
-            body = body[1:]  # the page's <h1> repeats the headline
+        if body and headline and _repeats_headline(body[0].text, clean_text(headline)):
+            body = body[1:]  # the page's <h1> (with its kicker) repeats the headline
         authors = _names(ld.get("author")) or _names(
             meta.get("author") or meta.get("article:author"))
         image = _image(ld.get("image")) or _image(meta.get("og:image"))

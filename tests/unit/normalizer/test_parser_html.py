@@ -94,3 +94,20 @@ def test_a_copied_page_container_is_read_paragraph_by_paragraph() -> None:
         "<body><div><h2>Title</h2><div><p>First paragraph.</p>Loose</div>"
         "<section><p>Second paragraph.</p></section></div></body>")
     assert blocks == ["Title", "First paragraph.", "Loose", "Second paragraph."]
+
+
+def test_newsletter_plugs_and_contact_lines_are_dropped() -> None:
+    blocks = _blocks_of(
+        "<body><p>The bridge reopens on Monday.</p><p>Lust auf mehr? Unser Musiknewsletter.</p>"
+        "<p>Write to us at desk@example.org or on social media.</p>"
+        "<p>Pressekontakt: Jane Doe</p><p>Traffic will be light.</p></body>")
+    assert blocks == ["The bridge reopens on Monday.", "Traffic will be light."]
+
+
+def test_a_kicker_before_the_repeated_headline_is_not_body() -> None:
+    from services.normalizer.parsers.html import _repeats_headline
+
+    headline = "Mehr Transparenz bei Preisanpassungen"
+    assert _repeats_headline(f"Thema Verbraucherschutz {headline}", headline)
+    long_lead = f"A first paragraph, far longer than any kicker could be, ends with {headline}"
+    assert not _repeats_headline(long_lead, headline)

@@ -56,6 +56,14 @@ _BOILERPLATE_TEXT = re.compile(
     r"|©\s*[\w .-]{1,30}/\s*[\w .-]{1,40}$"
     r"|^>>.*<<$"
     # Newsletter plugs (also "Musiknewsletter"), contact and follow-us lines.
+    # Navigation, sharing, tagging and legal lines of page templates.
+    r"|^(nach oben|zurück nach oben|back to top|zurück zur (übersicht|listenansicht)|drucken"
+    r"|artikel (drucken|teilen|versenden)|print( this)?( article)?|tweet|teilen|share)$"
+    r"|^(tags|schlagworte|schlagwörter|stichworte|kategorien|categories|filed under|posted in"
+    r"|veröffentlicht in|themen|topics)\s*:"
+    r"|^(alle rechte vorbehalten|all rights reserved|copyright\b|impressum$|datenschutz$)"
+    r"|^(ähnliche beiträge|related posts|meistgelesen|most (read|popular)|top-themen"
+    r"|das könnte sie auch interessieren|weiterlesen$|mehr lesen$|zum artikel$)"
     r"|^(pressekontakt|pressesprecher|press contact|media contact|kontakt:|contact:)"
     r"|newsletter|[\w.+-]+@[\w-]+\.[\w.]+|\b(follow us|folgen sie uns|síguenos|suivez-nous)\b)",
     re.IGNORECASE,
@@ -70,7 +78,8 @@ _TAIL_OPENER = re.compile(
     r"|kommentare|comments|leave a (reply|comment)|schreibe(n sie)? einen kommentar"
     # The site or author introducing itself, sharing and rating widgets.
     r"|über (uns|mich|das|den|die)\b|about (us|me|the author)\b|teilen( sie)?( dies| das)?"
-    r"( mit)?:?$|share (this|on)\b|bewerten:?$|rate this)",
+    r"( mit)?:?$|share (this|on)\b|bewerten:?$|rate this"
+    r"|ähnliche (beiträge|artikel)|related posts|meistgelesen|most (read|popular)|top-themen)",
     re.IGNORECASE,
 )
 _TAIL_OPENER_MAX_CHARS = 60

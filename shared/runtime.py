@@ -54,6 +54,7 @@ def make_broker(
         acks="all",
         enable_idempotence=True,
         linger_ms=common.kafka_linger_ms,
+        max_batch_size=common.kafka_max_batch_bytes,
         security=_security(common),
         middlewares=[
             KafkaPrometheusMiddleware(registry=metrics.registry, app_name=service),

@@ -33,6 +33,11 @@ class CommonSettings(BaseSettings):
     # lingering, a stage's sends went out a record or two per request, and the requests (each
     # a socket write here and a round of work in the broker) cost more CPU than the records.
     kafka_linger_ms: int = Field(default=5, ge=0)
+    # One produce request carries at most this much per partition. The client's 16 KiB default
+    # held a single enriched article (about 10 KB), so a stage's sends to one partition went
+    # out one request, and one round trip, per record; news.annotated has one partition.
+    # At most the topics' max.message.bytes (1 MiB by default).
+    kafka_max_batch_bytes: int = Field(default=512 * 1024, ge=16 * 1024)
     # A fetch waits for this many bytes or kafka_fetch_max_wait_ms, whichever comes first: a
     # consumer that keeps up otherwise asks for every record or two with a request of its own.
     # The wait is also what an idle consumer's fetch loop costs (a request per wait) and what

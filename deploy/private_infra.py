@@ -99,16 +99,22 @@ class PrivateInfra:
         # Only a process started with this data directory is ours to signal.
         return pid if str(self.data).encode() in cmdline else None
 
-    def _signal(self, name: str, sig: signal.Signals, timeout: float = 60) -> None:
+    def _signal(self, name: str, sig: signal.Signals, timeout: float = 60) -> bool:
+        """Signal the process and wait until it is gone; False if it outlived the timeout."""
         pid = self.pid(name)
         if pid is None:
-            return
+            return True
         os.kill(pid, sig)
         deadline = time.monotonic() + timeout
-        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-            if Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z":
-                break  # a zombie of a detached daemon: gone for every purpose here
+        while time.monotonic() < deadline:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+            except OSError:
+                return True
+            if state == "Z":
+                return True  # a zombie of a detached daemon: gone for every purpose here
             time.sleep(0.05)
+        return False
 
     def kill_kafka(self) -> None:
         """SIGKILL the broker: no controlled shutdown, no flush."""
@@ -117,9 +123,11 @@ class PrivateInfra:
     def start_kafka(self) -> None:
         self.start()
 
-    def stop_db(self) -> None:
-        """Stop the database (SIGTERM, as an operator or an orchestrator would)."""
-        self._signal("mongo", signal.SIGTERM)
+    def stop_db(self, grace: float = 10) -> None:
+        """Stop the database as an orchestrator would: SIGTERM, and SIGKILL after `grace`
+        seconds (FerretDB waits for its clients' connections on SIGTERM)."""
+        if not self._signal("mongo", signal.SIGTERM, grace):
+            self._signal("mongo", signal.SIGKILL)
 
     def start_db(self) -> None:
         self.start()

@@ -1,4 +1,5 @@
-"""Start-up login check: a service whose Kafka credentials are refused stays up, not ready."""
+"""Start-up Kafka check: a service whose login is refused, or that no broker answers yet,
+stays up and not ready."""
 
 from __future__ import annotations
 
@@ -47,10 +48,30 @@ async def login_refusal(bootstrap: str, security: Mapping[str, Any],
     return None
 
 
-def _not_ready_app(reason: str) -> Any:
+async def unreachable(bootstrap: str, security: Mapping[str, Any],
+                      timeout_ms: int = 5_000) -> str | None:
+    """Why no bootstrap server answers (a Kafka answer, not only a TCP accept); None as soon
+    as one does, whether or not it takes our login (login_refusal reports that)."""
+    last: BaseException | None = None
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            conn = await create_conn(host, int(port), client_id="newswire-start-check",
+                                     request_timeout_ms=timeout_ms, **security)
+        except _REFUSED:
+            return None
+        except (OSError, KafkaError, TimeoutError) as err:
+            last = err
+            continue
+        conn.close()
+        return None
+    return f"no bootstrap server answers ({bootstrap}): {last!r}"
+
+
+def _not_ready_app(reason: str, error: str | None = None) -> Any:
     """/healthz 200 (the process is fine), /readyz 503 with the reason; nothing else."""
     ready = json.dumps({"ready": False, "checks": {"kafka": False},
-                        "error": f"Kafka refused the login: {reason}"}).encode()
+                        "error": error or f"Kafka refused the login: {reason}"}).encode()
 
     async def app(scope: Scope, _receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,7 +90,7 @@ async def _hold(bootstrap: str, security: Mapping[str, Any], host: str, port: in
                 retry_seconds: float) -> bool:
     reason = await login_refusal(bootstrap, security)
     if reason is None:
-        return True
+        return await _hold_while_unreachable(bootstrap, security, host, port)
     who = {"bootstrap": bootstrap, "user": security.get("sasl_plain_username"),
            "mechanism": security.get("sasl_mechanism"),
            "protocol": security.get("security_protocol")}
@@ -97,8 +118,37 @@ async def _hold(bootstrap: str, security: Mapping[str, Any], host: str, port: in
             await serving
 
 
+async def _hold_while_unreachable(bootstrap: str, security: Mapping[str, Any], host: str,
+                                  port: int, retry_seconds: float = 2.0) -> bool:
+    """Started while no broker answers (a cluster restart, the broker restarting): stay up
+    and not ready until one does. Exiting would leave the service down for good wherever no
+    supervisor restarts it, and the broker's start would have failed at once anyway."""
+    reason = await unreachable(bootstrap, security)
+    if reason is None:
+        return True
+    log.warning("Kafka does not answer: %s; staying up and not ready, trying every %.0f s",
+                reason, retry_seconds, extra={"bootstrap": bootstrap})
+    server = uvicorn.Server(uvicorn.Config(
+        _not_ready_app(reason, f"Kafka does not answer: {reason}"), host=host, port=port,
+        log_config=None, access_log=False, lifespan="off"))
+    serving = asyncio.create_task(server.serve())
+    try:
+        while reason is not None:
+            done, _ = await asyncio.wait({serving}, timeout=retry_seconds)
+            if done:  # stopped by a signal while waiting
+                return False
+            reason = await unreachable(bootstrap, security)
+        log.info("Kafka answers now; starting", extra={"bootstrap": bootstrap})
+        return True
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+
+
 def hold_while_refused(bootstrap: str, security: Mapping[str, Any], host: str, port: int,
                        retry_seconds: float = 30.0) -> bool:
-    """Blocks while Kafka refuses the credentials, serving /healthz and a 503 /readyz on the
-    service's port; True once they are accepted, False if the process was told to stop."""
+    """Blocks while Kafka refuses the credentials or no broker answers, serving /healthz and a
+    503 /readyz on the service's port; True once Kafka answers and accepts them, False if the
+    process was told to stop."""
     return asyncio.run(_hold(bootstrap, security, host, port, retry_seconds))

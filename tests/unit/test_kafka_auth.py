@@ -35,7 +35,12 @@ async def test_an_unreachable_broker_is_not_a_refusal() -> None:
     assert await login_refusal(f"127.0.0.1:{_closed_port()}", SASL, timeout_ms=2000) is None
 
 
-def test_hold_returns_at_once_when_nothing_is_refused() -> None:
+def test_hold_returns_at_once_when_nothing_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def answers(*_: object) -> None:
+        return None
+
+    # A broker answers (faked: no broker in unit tests) and needs no login.
+    monkeypatch.setattr("shared.kafka_auth.unreachable", answers)
     # The port is taken: had it tried to serve the not-ready app, uvicorn could not bind.
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -69,15 +69,15 @@ async def unreachable(bootstrap: str, security: Mapping[str, Any],
 
 
 def _not_ready_app(reason: str, error: str | None = None) -> Any:
-    """/healthz 200 (the process is fine), /readyz 503 with the reason; nothing else."""
+    """/healthz 200 (the process is fine); every other path 503 with the reason, so a client
+    pushing meanwhile retries (a 404 told the chaos run's agency its articles were refused)."""
     ready = json.dumps({"ready": False, "checks": {"kafka": False},
                         "error": error or f"Kafka refused the login: {reason}"}).encode()
 
     async def app(scope: Scope, _receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        status, body = ((200, b'{"status":"ok"}') if scope["path"] == "/healthz"
-                        else (503, ready) if scope["path"] == "/readyz" else (404, b"{}"))
+        status, body = (200, b'{"status":"ok"}') if scope["path"] == "/healthz" else (503, ready)
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode())]})

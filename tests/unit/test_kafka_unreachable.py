@@ -60,6 +60,8 @@ async def test_hold_serves_not_ready_while_no_broker_answers_then_starts(
     assert status == 503 and body["ready"] is False
     assert str(body["error"]).startswith("Kafka does not answer: no bootstrap server answers")
     assert (await asyncio.to_thread(_get, port, "/healthz")) == (200, {"status": "ok"})
+    # A push meanwhile is told to retry, not that it was refused.
+    assert (await asyncio.to_thread(_get, port, "/v1/articles"))[0] == 503
     assert not hold.done()  # it does not give up (an exit would need someone to restart it)
     broker_up.set()
     assert await asyncio.wait_for(hold, 10) is True

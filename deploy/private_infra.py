@@ -34,6 +34,8 @@ class PrivateInfra:
     data_dir: Path | None = None
     keep: bool = False  # keep the data directory after stop (post-mortems)
     kafka_heap: str = "-Xms256m -Xmx768m"
+    # A broker of niced processes on a busy machine took more than infra.sh's 120 s default.
+    wait_timeout: int = 600
     ports: dict[str, int] = field(default_factory=dict)
     _made_dir: bool = False
 
@@ -68,9 +70,10 @@ class PrivateInfra:
                 "NEWSWIRE_MONGO_PORT": str(self.ports["mongo"]),
                 "NEWSWIRE_FERRETDB_DEBUG_PORT": "-",
                 "NEWSWIRE_MONGO_BACKEND": "ferretdb",
-                "NEWSWIRE_KAFKA_HEAP": self.kafka_heap}
+                "NEWSWIRE_KAFKA_HEAP": self.kafka_heap,
+                "NEWSWIRE_INFRA_WAIT_TIMEOUT": str(self.wait_timeout)}
 
-    def _script(self, step: str, timeout: float = 600) -> None:
+    def _script(self, step: str, timeout: float = 900) -> None:
         # Output to a file, not a pipe: the daemons it starts would keep a pipe open.
         with tempfile.TemporaryFile() as out:
             done = subprocess.run([BASH, str(SCRIPT), step], stdout=out, stderr=out,  # noqa: S603

@@ -185,7 +185,9 @@ async def validate(db: AsyncDatabase[dict[str, Any]], bootstrap: str, topic_of: 
             letters.setdefault(trace, []).append((headers.get(dlq.H_CONNECTOR, ""), headers,
                                                   r.value or b""))
     fuzz_counts = account_fuzz(fuzz, letters, ref, versions)
+    refused = sum(1 for s in valid if s.status != 202)
     return {"acked": len(newest), "lost": len(lost), "duplicated": duplicated,
+            "valid_refused": refused,
             "regressed": len(regressed), "versions_lost": len(versions_lost),
             "fuzz_total": len(fuzz), "fuzz_unaccounted": fuzz_counts.pop("unaccounted"),
             "story_diffs": sum(diffs.values()), "story_diff_kinds": diffs,

@@ -31,6 +31,7 @@ def test_every_fault_once_loses_nothing_and_stories_match_a_fault_free_run(
     # Every valid push was answered 202 in the end (ingest retried through its own death and
     # the broker's), most ids once, some in several versions.
     assert result["unanswered"] == 0
+    assert result["valid_refused"] == 0  # a valid article refused is one lost to its agency
     assert 850 <= result["acked"] <= 1000
     assert result["fuzz_total"] == 500
     assert {k: result[k] for k in TARGETS} == dict.fromkeys(TARGETS, 0), result

@@ -166,16 +166,65 @@ def rules(text: str, spans: list[Span], gaz: Mapping[str, str]) -> list[Span]:
                 end = start + len(" ".join(keep))
                 forced.append(Span(start, end, kind, text[start:end]))
     forced += _org_words(text)
+    forced += _institutions(text, gaz)
     out: list[Span] = []
     for s in spans:
         verdict = _verdict(s.text)
-        if verdict is None:
+        if verdict is None or (s.text.count(" ") == 1 and _capitals_only(s.text, gaz)):
             continue
         out.append(s if verdict != "ORG" or s.type == "ORG" else s._replace(type="ORG"))
     # A forced span replaces the CRF spans it overlaps.
     for f in forced:
         out = [s for s in out if s.end <= f.start or s.start >= f.end]
     return sorted([*out, *forced], key=lambda s: s.start)
+
+
+# Public institutions named by their town: "Kölner Zoo", "Berliner Philharmoniker", "Zoo Köln",
+# "Stadtwerke München". The CRF often tags only the town, as a place, or nothing at all.
+_INSTITUTION = (r"Zoo|Tierpark|Oper|Staatsoper|Philharmonie|Philharmoniker|Symphoniker|"
+                r"Staatstheater|Schauspielhaus|Stadtwerke|Verkehrsbetriebe|Uniklinik|Klinikum|"
+                r"Universität|Hochschule")
+_TOWN_INSTITUTION_RE = re.compile(rf"\b([A-ZÄÖÜ]\w+)er\s+(?:{_INSTITUTION})\b")
+_INSTITUTION_TOWN_RE = re.compile(rf"\b(?:{_INSTITUTION})\s+([A-ZÄÖÜ][\w-]+)\b")
+
+
+def _is_place(word: str, gaz: Mapping[str, str]) -> bool:
+    tags = gaz.get(word.lower(), "")
+    return "LOC" in tags or "geo" in tags or "city" in tags
+
+
+# Tags of a word in a place or person list (package data), and in any name list.
+_LIST_TAGS = ("geo", "city", "fn", "ln")
+_NAME_TAGS = ("PER", "ORG", "LOC", "FIRST", *_LIST_TAGS)
+_ADJECTIVE_ENDINGS = ("e", "en", "er", "es", "em")
+
+
+def _capitals_only(text: str, gaz: Mapping[str, str]) -> bool:
+    """Two words: an adjective (seen lower-case mid-sentence, or inflected like one and in no
+    place or person list), then a word no list knows at all. Nothing but capitals made the
+    CRF call it a name ("Rote Pandas": WikiANN links "Rote Liste" as an organisation, so
+    "Roten" looks like the start of one); names that start with an adjective have a known
+    head ("Rote Armee", "Deutsche Bank", "Weißes Haus")."""
+    first, second = text.split(" ")
+    if second.lower() in gaz:
+        return False
+    tags = gaz.get(first.lower(), "")
+    if "LC" in tags:
+        return not any(t in tags for t in _NAME_TAGS)
+    return first.lower().endswith(_ADJECTIVE_ENDINGS) and not any(t in tags for t in _LIST_TAGS)
+
+
+def _institutions(text: str, gaz: Mapping[str, str]) -> list[Span]:
+    """A town's institution as one organisation, when the town is a known place name."""
+    if not any(head in text for head in ("Zoo", "Tierpark", "Oper", "Phil", "Symph", "Staats",
+                                         "Schauspiel", "Stadtwerke", "Verkehrs", "Klini",
+                                         "Universität", "Hochschule")):
+        return []  # the common case: no head word, no regex scan
+    out = [Span(m.start(), m.end(), "ORG", m.group()) for m in _TOWN_INSTITUTION_RE.finditer(text)
+           if _is_place(m.group(1), gaz) or _is_place(m.group(1) + "en", gaz)]
+    out += [Span(m.start(), m.end(), "ORG", m.group()) for m in _INSTITUTION_TOWN_RE.finditer(text)
+            if _is_place(m.group(1), gaz)]
+    return out
 
 
 def _org_words(text: str) -> list[Span]:

@@ -129,3 +129,52 @@ def germeval_split(path: Path) -> tuple[list[Sentence], list[Sentence]]:
     sents = list(read_germeval(path))
     half = len(sents) // 2
     return sents[:half], sents[half:]
+
+
+# Wiki markup the WikiANN extraction left as tokens ("''", "**") or on words ("Game]]").
+_MARKUP = frozenset({"''", "'''", "**", "*", "[[", "]]", "{{", "}}", "|", "="})
+# Inside a WikiANN span these separate two names ("Sioux Falls , South Dakota" is one LOC
+# there; news corpora tag two places), so they end the span.
+_SPAN_BREAKS = frozenset({",", "(", ")", ";", "\u2013", "-", "/"})
+
+
+def read_wikiann(path: Path) -> Iterator[Sentence]:
+    """WikiANN (silver labels from Wikipedia links): the `de:`/`en:` prefix and wiki markup
+    dropped, spans cut at commas and brackets. Redirect stubs ("WEITERLEITUNG X") are names,
+    not sentences, and are skipped."""
+    words: list[str] = []
+    tags: list[str] = []
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if not line.strip():
+            if words and words[0] not in {"WEITERLEITUNG", "REDIRECT", "#REDIRECT"}:
+                yield words, _fix_iob(tags)
+            words, tags = [], []
+            continue
+        token, _, tag = line.rpartition("\t")
+        word = token.split(":", 1)[1] if ":" in token[:4] else token
+        word = word.strip("[]{}|")
+        if not word or word in _MARKUP:
+            continue
+        tag = _norm_tag(tag.strip())
+        if tag != "O" and word in _SPAN_BREAKS:
+            tag = "O"
+        words.append(word)
+        tags.append(tag)
+
+
+def europeana_split(sents: list[Sentence], test_share: float = 0.2
+                    ) -> tuple[list[Sentence], list[Sentence]]:
+    """(train, test) of one Europeana file: the last fifth is held out whole (one newspaper
+    run, not interleaved sentences of the pages a model trained on)."""
+    cut = int(len(sents) * (1 - test_share))
+    return sents[:cut], sents[cut:]
+
+
+def wikiann_split(path: Path, train: Path) -> tuple[list[Sentence], list[Sentence]]:
+    """(tune, test) of a WikiANN dev file: first half for choices, second half untouched. A
+    dev sentence whose words also occur as a training sentence (one in eight: Wikipedia
+    repeats short titles) is dropped, so no score rewards memorising it."""
+    seen = {tuple(words) for words, _ in read_wikiann(train)}
+    sents = [s for s in read_wikiann(path) if tuple(s[0]) not in seen]
+    half = len(sents) // 2
+    return sents[:half], sents[half:]

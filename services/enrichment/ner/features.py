@@ -1,4 +1,4 @@
-"""CRF token features (v3): word shape, affixes, role/organisation cues and gazetteers.
+"""CRF token features (v5): word shape, affixes, role/organisation cues, gazetteers, clusters.
 
 Each word's own features and its features as a left/right neighbour are computed once and
 memoised in bounded per-featurizer tables, because news vocabulary repeats a lot; a sentence
@@ -16,7 +16,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-FEATURE_VERSION = 3
+# In the model's file name: a new feature set or training recipe bumps it, so a cached model
+# of an older one is retrained by `train_ner.py --if-missing`.
+FEATURE_VERSION = 5
 _CACHE_MAX = 200_000
 
 # Role words in front of a name ("Kremlsprecher Peskow", "US-Sondergesandten Witkoff",
@@ -51,6 +53,8 @@ _PREP_PLACE = frozenset({"in", "im", "nach", "aus", "bei", "von", "from", "at", 
 _LEN = tuple("len=" + str(n // 3) for n in range(13))  # by min(len(word), 12)
 
 Gazetteer = Mapping[str, str]
+Clusters = Mapping[str, tuple[int, ...]]
+_NO_CLUSTERS: Clusters = {}
 
 
 def _ends_with(low: str, words: tuple[str, ...]) -> bool:
@@ -76,7 +80,8 @@ def _shape(word: str) -> str:
     return "".join(out)
 
 
-def features_of(word: str, gaz: Gazetteer) -> tuple[list[str], list[str]]:
+def features_of(word: str, gaz: Gazetteer,
+                clusters: Clusters = _NO_CLUSTERS) -> tuple[list[str], list[str]]:
     """A word's features on its own, and as a neighbour (context). Computed together: they
     share the lower-casing, shape, role check and gazetteer lookup, and their common strings
     are then hashed once when looked up."""
@@ -112,6 +117,13 @@ def features_of(word: str, gaz: Gazetteer) -> tuple[list[str], list[str]]:
         gz = ["gz=" + x for x in g.split(",")]
         feats += gz
         ctx += gz
+    cl = clusters.get(low)
+    if cl:
+        # Word clusters from unlabelled text: a name the labelled data never had shares its
+        # cluster with names that it did have.
+        ks = [f"k{i}={c}" for i, c in enumerate(cl)]
+        feats += ks
+        ctx += ks
     if title and low.endswith("er") and len(low) > 5:
         # "Berliner", "Schweizer": an adjective from a place name, a name only inside an ORG.
         stem = gaz.get(low[:-2], "")
@@ -125,8 +137,10 @@ class Featurizer:
     gazetteer travels with the model file."""
 
     def __init__(self, gaz: Gazetteer | None = None,
-                 known: frozenset[str] | None = None) -> None:
+                 known: frozenset[str] | None = None,
+                 clusters: Clusters = _NO_CLUSTERS) -> None:
         self.gaz: Gazetteer = gaz or {}
+        self.clusters = clusters
         # Attributes the model weighs; None keeps every feature (training).
         self.known = known
         # Per word: its own atoms and its (left 1, right 1, left 2, right 2) neighbour atoms,
@@ -143,7 +157,7 @@ class Featurizer:
         if m is None:
             if len(self._memo) >= _CACHE_MAX:
                 self._memo.clear()  # bounded: start over rather than grow without limit
-            feats, ctx = features_of(word, self.gaz)
+            feats, ctx = features_of(word, self.gaz, self.clusters)
             m = self._memo[word] = (
                 self.atoms(("b", *feats)),
                 (self.atoms(tuple("-1" + x for x in ctx)),
@@ -181,8 +195,10 @@ class IdFeaturizer:
     1, left 2, right 1, right 2), in the order Featurizer lists them. Attributes the model has
     no weight for are dropped, which changes no tag (crfsuite ignores them too)."""
 
-    def __init__(self, gaz: Gazetteer, ids: Mapping[str, int]) -> None:
+    def __init__(self, gaz: Gazetteer, ids: Mapping[str, int],
+                 clusters: Clusters = _NO_CLUSTERS) -> None:
         self.gaz = gaz
+        self.clusters = clusters
         self.ids = ids
         # "-1w=putin" is the context feature "w=putin" of a left neighbour. Keyed by the
         # unprefixed feature, a role's id is one lookup: building the prefixed strings and
@@ -198,7 +214,7 @@ class IdFeaturizer:
     def roles(self, word: str) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
         """Ids of `word` as own word, left 1, left 2, right 1 and right 2 neighbour."""
         get = self.ids.get
-        feats, ctx = features_of(word, self.gaz)
+        feats, ctx = features_of(word, self.gaz, self.clusters)
         own = self._b + [j for x in feats if (j := get(x)) is not None]
         left1, left2, right1, right2 = self._by_role
         get1, get2 = left1.get, right1.get

@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 import pycrfsuite
 
+from .clusters import load_clusters
 from .features import FEATURE_VERSION, Featurizer, load_gazetteer
 from .tokens import Sentence, sentences
 from .viterbi import LinearCrf
@@ -39,6 +40,11 @@ def gazetteer_path(model: Path) -> Path:
     return model.with_suffix(".gaz.json")
 
 
+def clusters_path(model: Path) -> Path:
+    """The word clusters the model was trained with; written before the model itself."""
+    return model.with_suffix(".clusters.json")
+
+
 class Span(NamedTuple):
     """A tagged name; a tuple, since a frozen dataclass costs several times more to build and
     an article makes dozens."""
@@ -60,11 +66,17 @@ class CrfTagger:
         self.path = path
         self._local = threading.local()
         gaz = load_gazetteer(gazetteer_path(path))
-        self.crf = LinearCrf(self._tagger(), gaz)
+        clusters = load_clusters(clusters_path(path))
+        self.crf = LinearCrf(self._tagger(), gaz, clusters)
+        if not clusters and any(a.startswith("k0=") for a in self.crf.featurizer.ids):
+            # Tagging without them would run, silently worse: every cluster weight unused.
+            raise ModelMissingError(f"NER model {path} was trained with word clusters, but "
+                                    f"{clusters_path(path)} is missing")
         # The string featurizer (reference tagging) keeps only attributes the model weighs, as
         # the decoder does; crfsuite ignores the others. Read from the decoder's table, since
         # parsing the model's info() once costs a good part of a second.
-        self.featurizer = Featurizer(gaz, known=frozenset(self.crf.featurizer.ids))
+        self.featurizer = Featurizer(gaz, known=frozenset(self.crf.featurizer.ids),
+                                    clusters=clusters)
         self._lock = threading.Lock()
 
     def _tagger(self) -> pycrfsuite.Tagger:

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pycrfsuite
 
-from .features import IdFeaturizer
+from .features import _NO_CLUSTERS, Clusters, IdFeaturizer
 
 _ROLES = 5  # own, left 1, left 2, right 1, right 2
 _OFFSETS = np.array([0, -1, -2, 1, 2])[:, None]  # where each role's word is, from the token
@@ -31,7 +31,8 @@ class LinearCrf:
     """Decodes exactly what crfsuite's tagger decodes for the same model (same features, same
     tie-breaking: the first best label wins), checked against it in the unit tests."""
 
-    def __init__(self, tagger: pycrfsuite.Tagger, gaz: dict[str, str]) -> None:
+    def __init__(self, tagger: pycrfsuite.Tagger, gaz: dict[str, str],
+                 clusters: Clusters = _NO_CLUSTERS) -> None:
         info = tagger.info()
         self.labels: list[str] = list(tagger.labels())
         lab = {name: i for i, name in enumerate(self.labels)}
@@ -46,7 +47,7 @@ class LinearCrf:
         self.weights = np.zeros((len(attrs), n))
         for a, label_i, weight in rows:
             self.weights[a, label_i] = weight
-        self.featurizer = IdFeaturizer(gaz, attrs)
+        self.featurizer = IdFeaturizer(gaz, attrs, clusters)
         self.bos = self._sum(self.featurizer.atoms(("BOS",)))
         self.eos = self._sum(self.featurizer.atoms(("EOS",)))
         self._reset()

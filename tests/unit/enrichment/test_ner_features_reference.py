@@ -14,6 +14,7 @@ from services.enrichment.ner.features import (
     _ORG_HEADS,
     _PREP_PLACE,
     _ROLE_WORDS,
+    Clusters,
     Gazetteer,
     _ends_with,
     _shape,
@@ -32,7 +33,12 @@ _EDGES = ["Putin-Witkoff-Treffen", "US-Präsident", "-", "a-B", "2026", "x²", "
           ".", "", "ǅemal", "O'Neill", "U.S."]
 
 
-def _word_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
+def _clusters(low: str, clusters: Clusters) -> list[str]:
+    return [f"k{i}={c}" for i, c in enumerate(clusters.get(low, ()))]
+
+
+def _word_features(word: str, gaz: Gazetteer, clusters: Clusters | None = None
+                   ) -> tuple[str, ...]:
     """A word's own features (features_of()[0]) as the old word_features() gave them."""
     low = word.lower()
     feats = [
@@ -59,6 +65,7 @@ def _word_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
     g = gaz.get(low)
     if g:
         feats += ["gz=" + x for x in g.split(",")]
+    feats += _clusters(low, clusters or {})
     if word[:1].isupper() and low.endswith("er") and len(low) > 5:
         stem = gaz.get(low[:-2], "")
         if "LOC" in stem or "geo" in stem:
@@ -66,7 +73,8 @@ def _word_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
     return tuple(feats)
 
 
-def _context_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
+def _context_features(word: str, gaz: Gazetteer, clusters: Clusters | None = None
+                      ) -> tuple[str, ...]:
     """A neighbour's features (features_of()[1]) as the old context_features() gave them."""
     low = word.lower()
     out = ["w=" + low, "sh=" + _shape(word), "s3=" + low[-3:],
@@ -78,6 +86,7 @@ def _context_features(word: str, gaz: Gazetteer) -> tuple[str, ...]:
     g = gaz.get(low)
     if g:
         out += ["gz=" + x for x in g.split(",")]
+    out += _clusters(low, clusters or {})
     return tuple(out)
 
 
@@ -87,12 +96,16 @@ def test_no_letter_is_a_digit() -> None:
 
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_features_equal_the_separate_functions(model_dir: Path, lang: str) -> None:
-    gaz = TaggerSet(model_dir).for_lang(lang).featurizer.gaz
+    featurizer = TaggerSet(model_dir).for_lang(lang).featurizer
+    gaz, clusters = featurizer.gaz, featurizer.clusters
+    assert clusters
     words = {w for text in _texts() for w in _TOKEN_RE.findall(text)} | set(_EDGES)
     words |= {w.capitalize() + "er" for w in list(gaz)[:5000]}  # place adjectives
     for w in words:
         assert tuple(features_of(w, gaz)[0]) == _word_features(w, gaz), w
         assert tuple(features_of(w, gaz)[1]) == _context_features(w, gaz), w
+        assert tuple(features_of(w, gaz, clusters)[0]) == _word_features(w, gaz, clusters), w
+        assert tuple(features_of(w, gaz, clusters)[1]) == _context_features(w, gaz, clusters)
 
 
 @settings(max_examples=300, deadline=None)
@@ -112,8 +125,8 @@ def test_role_ids_equal_the_prefixed_attribute_lookups(model_dir: Path, lang: st
 
     words = {w for text in _texts()[:60] for w in _TOKEN_RE.findall(text)} | set(_EDGES)
     for w in words:
-        ctx = _context_features(w, f.gaz)
-        assert f.roles(w) == (ids(["b", *_word_features(w, f.gaz)]),
+        ctx = _context_features(w, f.gaz, f.clusters)
+        assert f.roles(w) == (ids(["b", *_word_features(w, f.gaz, f.clusters)]),
                               ids(["-1" + x for x in ctx]), ids(["-2" + ctx[0]]),
                               ids(["+1" + x for x in ctx]), ids(["+2" + ctx[0]])), w
 

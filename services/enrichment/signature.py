@@ -197,12 +197,14 @@ class Similarity(NamedTuple):
     shared: tuple[str, ...]
     # What linking decides on (LinkPolicy.links): the weighted Dice of the shared keys, how
     # many shared keys name a person or organisation (agencies aside), how many a place or a
-    # keyphrase, and how many of the two articles are tables.
+    # keyphrase, how many of the two articles are tables, and the shorter text's shingle count
+    # (its sketch's length, at most SKETCH): overlap over a few shingles is boilerplate.
     dice: float = 0.0
     strong: int = 0
     places: int = 0
     phrases: int = 0
     tabular: int = 0
+    shingles: int = SKETCH
 
     def reasons(self) -> tuple[str, ...]:
         out = []
@@ -322,4 +324,4 @@ class Probe:
             strong -= len(self.agencies.intersection(shared))
         return Similarity(round(score, 4), round(ents, 4), round(text, 4), round(hours, 1),
                           tuple(shared), dice, strong, at_o - at_l, at_l,
-                          self.tabular + b.tabular)
+                          self.tabular + b.tabular, min(len(a_sk), len(b_sk)))

@@ -39,10 +39,12 @@ class LinkPolicy:
     link_places: float = 0.25  # weighted Dice, places and keyphrases only (two at least)
     place_hours: float = 24.0
     near_text: float = 0.3  # text overlap that links two reports on its own
-    tabular_text: float = 0.45  # text overlap that links anything to a table
+    # ... if both texts have this many shingles (word triples): a one-line result ("Result of
+    # a French first division soccer match: ...") shares its template with every other one.
+    near_shingles: int = 24
     tabular_entities: float = 0.7  # weighted Dice that links a report to one table
     related: float = 0.10
-    duplicate_text: float = 0.6
+    duplicate_text: float = 0.6  # a near-duplicate: also the only link between two tables
     window: timedelta = timedelta(days=4)
     # Candidates come ranked by the entity similarity their shared keys can reach, and only
     # those that can reach a decision: the few best are what links and fills related.
@@ -53,25 +55,35 @@ class LinkPolicy:
 
     def links(self, sim: Similarity) -> bool:
         """Whether the pair is one story; symmetric as the similarity is, so the stories do
-        not depend on the order articles arrive in."""
+        not depend on the order articles arrive in. Which clause admits a pair is what
+        `clause()` names."""
+        return self.clause(sim) is not None
+
+    def clause(self, sim: Similarity) -> str | None:
+        """The rule that links the pair ('reissue', 'table', 'text', 'names', 'places'), or
+        None: what error analysis on a labelled set reads."""
+        if sim.text >= self.duplicate_text:
+            return "reissue"
         if sim.tabular:
-            # Two tables of one league share every team: only a re-issue (near-duplicate text)
+            # Two tables of one league share every team and their boilerplate: only a re-issue
             # joins them. A report joins a table only if their names are nearly the same.
-            return sim.text >= self.tabular_text or (
-                sim.tabular == 1 and sim.strong > 0 and sim.dice >= self.tabular_entities
-                and sim.score >= self.link)
-        if sim.text >= self.near_text:
-            return True
+            ok = (sim.tabular == 1 and sim.strong > 0 and sim.dice >= self.tabular_entities
+                  and sim.score >= self.link)
+            return "table" if ok else None
+        if sim.text >= self.near_text and sim.shingles >= self.near_shingles:
+            return "text"
         if sim.strong:
-            return sim.dice >= self.link_entities and sim.score >= self.link
-        return (sim.places > 0 and sim.places + sim.phrases >= 2
-                and sim.dice >= self.link_places and sim.hours <= self.place_hours)
+            ok = sim.dice >= self.link_entities and sim.score >= self.link
+            return "names" if ok else None
+        ok = (sim.places > 0 and sim.places + sim.phrases >= 2
+              and sim.dice >= self.link_places and sim.hours <= self.place_hours)
+        return "places" if ok else None
 
     @property
     def floor(self) -> tuple[float, float, float]:
         """The least score, text and Dice any decision (link, related, duplicate) needs."""
         return (min(self.link, self.related),
-                min(self.near_text, self.tabular_text, self.duplicate_text),
+                min(self.near_text, self.duplicate_text),
                 min(self.link_places, self.link_entities, self.tabular_entities))
 
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.enrichment.doc import Doc
-from services.enrichment.signature import signature
+from services.enrichment.signature import Probe, signature
 from services.enrichment.snapshot import dump_state, load_state
-from services.enrichment.stories import StoryLinker
+from services.enrichment.stories import LinkPolicy, StoryLinker
 from shared.events import BodyBlock, CanonicalArticle, Entity, Keyphrase
 
 pytestmark = pytest.mark.unit
@@ -148,3 +148,42 @@ def test_the_table_flag_survives_a_snapshot() -> None:
     # A restored state links a re-issue of the table as the original does.
     again = StoryLinker(restored)
     assert again.link(results("r1-again", 1)).duplicate_of == "r1"
+
+
+def one_line_result(aid: str, home: str, away: str, score: str) -> Doc:
+    """A result line from the desk's template: the same words but for the two teams."""
+    return doc(aid, "SOCCER - NORTHERN FIRST DIVISION RESULT.",
+               f"Result of a Northern first division soccer match played on Tuesday: {home} "
+               f"{score} {away}", orgs=(home, away),
+               phrases=("first division result", "first division soccer match"))
+
+
+def test_two_one_line_results_from_one_template_do_not_link() -> None:
+    linker = StoryLinker()
+    a, b = one_line_result("a", "Northport", "Eastvale", "0 0"), one_line_result(
+        "b", "Kingsbury", "Millbrook", "2 1")
+    sim = Probe(signature(a)).compare_above(signature(b), 0.0, 0.0, 0.0)
+    assert sim is not None and sim.text >= LinkPolicy().near_text  # the template overlaps
+    assert sim.shingles < LinkPolicy().near_shingles
+    for d in (a, b):
+        linker.link(d)
+    assert story(linker, "a") != story(linker, "b")
+
+
+def test_two_tables_overlapping_below_a_reissue_do_not_link() -> None:
+    """Results and standings of one league share the teams and much of the boilerplate."""
+    pol = LinkPolicy()
+    sim = Probe(signature(results("r1", 1))).compare_above(
+        signature(results("r2", 2)), 0.0, 0.0, 0.0)
+    assert sim is not None and sim.tabular == 2
+    assert sim.text < pol.duplicate_text and pol.clause(sim) is None
+    again = Probe(signature(results("r1", 1))).compare_above(
+        signature(results("r1-again", 1)), 0.0, 0.0, 0.0)
+    assert again is not None and pol.clause(again) == "reissue"
+
+
+def test_clause_names_the_rule_that_links() -> None:
+    pol = LinkPolicy()
+    a, b = report_one(), report_two()
+    sim = Probe(signature(a)).compare_above(signature(b), 0.0, 0.0, 0.0)
+    assert sim is not None and pol.clause(sim) == "names" and pol.links(sim)

@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import pymongo
 from bson import Binary
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -66,7 +67,10 @@ class MongoSnapshotStore:
                                    for i in range(old["chunks"])))
 
     async def ping(self) -> bool:
-        reply = await self.collection.database.command("ping")
+        # pymongo's own deadline, under the readiness check's 3 s: a ping cancelled inside
+        # server selection can leave pymongo's topology lock broken (seen in storage).
+        with pymongo.timeout(2.0):
+            reply = await self.collection.database.command("ping")
         return bool(reply.get("ok"))
 
     def _chunk(self, head: dict[str, Any], i: int) -> str:

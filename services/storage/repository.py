@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import pymongo
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
@@ -31,6 +32,7 @@ DUPLICATE_KEY = 11000
 MAX_ALIAS_HOPS = 8
 # A link update re-reads the article when a new version landed while it patched; bounded.
 MAX_PATCH_ATTEMPTS = 3
+PING_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,12 @@ class MongoArticleRepository:
         await self.versions.create_index([("article_id", ASCENDING), ("version", DESCENDING)])
 
     async def ping(self) -> bool:
-        reply = await self.db.command("ping")
+        # pymongo's own deadline, shorter than the readiness check's 3 s: a ping cancelled
+        # inside server selection during a database outage left pymongo's topology lock
+        # broken ("Lock is not acquired") and every later operation of the client hanging,
+        # which stalled the chaos run's storage for good.
+        with pymongo.timeout(PING_SECONDS):
+            reply = await self.db.command("ping")
         return bool(reply.get("ok"))
 
     async def upsert_many(self, items: Sequence[EnrichedArticle]) -> WriteResult:

@@ -165,17 +165,27 @@ class Readiness:
     or not anything calls /readyz; /readyz checks afresh and updates it too."""
 
     def __init__(self, metrics: ServiceMetrics, checks: Mapping[str, ReadyCheck],
-                 interval: float = 5.0) -> None:
+                 interval: float = 5.0, timeout: float = 3.0) -> None:
         self.metrics, self.checks, self.interval = metrics, checks, interval
+        self.timeout = timeout
         self._task: asyncio.Task[None] | None = None
+        self._running: dict[str, asyncio.Task[bool]] = {}
 
     async def check(self) -> dict[str, bool]:
+        """A check still unanswered after `timeout` counts as not ready but is never cancelled: it
+        ends by its own client's deadline, and the next check waits on it instead of starting
+        another. Cancelling a pymongo operation inside server selection during an outage left
+        the client's topology lock broken and the client hung for good (the chaos run)."""
         results: dict[str, bool] = {}
         for name, check in self.checks.items():
-            try:
-                results[name] = await asyncio.wait_for(check(), timeout=3)
-            except Exception:  # noqa: BLE001 - any failure of a dependency means not ready
-                results[name] = False
+            task = self._running.get(name)
+            if task is None or task.done():
+                if task is not None and not task.cancelled():
+                    task.exception()  # seen: a failure that ended unwatched is not reported
+                task = self._running[name] = asyncio.ensure_future(check())
+            done, _ = await asyncio.wait({task}, timeout=self.timeout)
+            results[name] = bool(task in done and not task.cancelled()
+                                 and task.exception() is None and task.result())
         self.metrics.ready.labels(self.metrics.service).set(1 if all(results.values()) else 0)
         return results
 
@@ -194,6 +204,9 @@ class Readiness:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        # Checks left running end by their own deadline; shutting down, nobody waits for them.
+        for running in self._running.values():
+            running.cancel()
 
 
 def ops_routes(metrics: ServiceMetrics, readiness: Readiness) -> list[tuple[str, ASGIApp]]:

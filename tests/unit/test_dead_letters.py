@@ -268,3 +268,29 @@ async def test_the_ready_gauge_follows_the_dependencies_without_a_readyz_call() 
     await asyncio.sleep(0.05)
     assert _ready(metrics) == 0  # stopped: nothing checks any more
 
+
+
+async def test_slow_readiness_check_is_not_cancelled_and_not_repeated() -> None:
+    """A check past the timeout means not ready; it runs on to its own end (a pymongo call
+    cancelled mid-selection broke its client), and later checks wait on it, not pile up."""
+    metrics = ServiceMetrics("slow-ready")
+    calls: list[int] = []
+    finished: list[int] = []
+    gate = asyncio.Event()
+
+    async def slow() -> bool:
+        calls.append(1)
+        await gate.wait()
+        finished.append(1)
+        return True
+
+    readiness = Readiness(metrics, {"mongo": slow}, timeout=0.05)
+    assert await readiness.check() == {"mongo": False}
+    assert await readiness.check() == {"mongo": False}
+    assert len(calls) == 1  # the second check waited on the first call
+    gate.set()
+    assert await readiness.check() == {"mongo": True}
+    assert finished == [1]  # it ran to its end: never cancelled
+    assert _ready(metrics) == 1
+    assert await readiness.check() == {"mongo": True}
+    assert len(calls) == 2  # a finished check is started afresh

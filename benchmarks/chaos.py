@@ -34,6 +34,7 @@ from pymongo import AsyncMongoClient
 
 from benchmarks.chaos_check import Sent, validate
 from benchmarks.chaos_inputs import SOURCE, Push, fuzz_pushes, valid_pushes
+from benchmarks.e2e import read_response
 from benchmarks.enrich import corpus_sentences
 from deploy.launcher import ROOT, SERVICES, ServiceProcess, Stack
 from deploy.private_infra import PrivateInfra
@@ -97,13 +98,7 @@ class Client:
             if push.url:
                 head.append(f"X-Newswire-Url: {push.url}")
             writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + push.body)
-            status = int((await reader.readline()).split()[1])
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            return status, await reader.readexactly(length)
+            return await read_response(reader)
         finally:
             writer.close()
 

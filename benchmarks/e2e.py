@@ -144,19 +144,24 @@ class Pusher:
                 f"Content-Type: {NINJS}\r\nX-Newswire-Id: {wire.id}\r\n"
                 f"Content-Length: {len(wire.body)}\r\n\r\n")
         writer.write(head.encode() + wire.body)
-        status = int((await reader.readline()).split()[1])
-        length = 0
-        while (line := await reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        await reader.readexactly(length)
+        status, _ = await read_response(reader)
         return status
 
     async def close(self) -> None:
         while not self.idle.empty():
             _, writer = self.idle.get_nowait()
             writer.close()
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """Status and body of one HTTP/1.1 reply (ingest always sends Content-Length)."""
+    status = int((await reader.readline()).split()[1])
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    return status, await reader.readexactly(length)
 
 
 async def post(client: Pusher, wire: Wire, gate: asyncio.Semaphore) -> bool:

@@ -8,7 +8,7 @@ import contextlib
 import json
 import logging
 import ssl
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import uvicorn
@@ -99,19 +99,33 @@ async def _hold(bootstrap: str, security: Mapping[str, Any], host: str, port: in
     log.error("Kafka refused the login: %s; staying up and not ready, checking again every "
               "%.0f s (fix NEWSWIRE_KAFKA_SASL_* / NEWSWIRE_KAFKA_SSL_CAFILE or the broker's "
               "user)", reason, retry_seconds, extra=who)
-    server = uvicorn.Server(uvicorn.Config(_not_ready_app(reason), host=host, port=port,
-                                           log_config=None, access_log=False, lifespan="off"))
+    if not await _serve_not_ready(
+            _not_ready_app(reason), host, port, retry_seconds,
+            probe=lambda: login_refusal(bootstrap, security),
+            still=lambda still: log.warning("Kafka still refuses the login: %s", still, extra=who)):
+        return False
+    log.info("Kafka accepts the login now; starting", extra=who)
+    return True
+
+
+async def _serve_not_ready(app: Any, host: str, port: int, retry_seconds: float, *,
+                           probe: Callable[[], Awaitable[str | None]],
+                           still: Callable[[str], None] | None = None) -> bool:
+    """Serve the not-ready app on the service's port and ask `probe` every `retry_seconds`
+    until it finds no reason to wait (True), or the server is told to stop (False)."""
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None,
+                                           access_log=False, lifespan="off"))
     serving = asyncio.create_task(server.serve())
     try:
-        while reason is not None:
+        while True:
             done, _ = await asyncio.wait({serving}, timeout=retry_seconds)
             if done:  # stopped by a signal while waiting
                 return False
-            reason = await login_refusal(bootstrap, security)
-            if reason is not None:
-                log.warning("Kafka still refuses the login: %s", reason, extra=who)
-        log.info("Kafka accepts the login now; starting", extra=who)
-        return True
+            reason = await probe()
+            if reason is None:
+                return True
+            if still is not None:
+                still(reason)
     finally:
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
@@ -128,22 +142,12 @@ async def _hold_while_unreachable(bootstrap: str, security: Mapping[str, Any], h
         return True
     log.warning("Kafka does not answer: %s; staying up and not ready, trying every %.0f s",
                 reason, retry_seconds, extra={"bootstrap": bootstrap})
-    server = uvicorn.Server(uvicorn.Config(
-        _not_ready_app(reason, f"Kafka does not answer: {reason}"), host=host, port=port,
-        log_config=None, access_log=False, lifespan="off"))
-    serving = asyncio.create_task(server.serve())
-    try:
-        while reason is not None:
-            done, _ = await asyncio.wait({serving}, timeout=retry_seconds)
-            if done:  # stopped by a signal while waiting
-                return False
-            reason = await unreachable(bootstrap, security)
-        log.info("Kafka answers now; starting", extra={"bootstrap": bootstrap})
-        return True
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await serving
+    if not await _serve_not_ready(
+            _not_ready_app(reason, f"Kafka does not answer: {reason}"), host, port,
+            retry_seconds, probe=lambda: unreachable(bootstrap, security)):
+        return False
+    log.info("Kafka answers now; starting", extra={"bootstrap": bootstrap})
+    return True
 
 
 def hold_while_refused(bootstrap: str, security: Mapping[str, Any], host: str, port: int,

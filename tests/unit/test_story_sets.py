@@ -12,6 +12,10 @@ from benchmarks.story_sets import (
     COLUMNS,
     LABELS,
     SPLITS,
+    TRAIN_FIRST,
+    TRAIN_SECOND,
+    TRAIN_THIRD,
+    TUNING,
     Split,
     StoryRecord,
     conll_path,
@@ -93,6 +97,22 @@ def test_records_have_text_and_one_kind_per_story(
     for r in recs:
         first.setdefault(r["story"], int(r["id"].rsplit("-", 1)[1]))
     assert all(s == f"{split}-{d:04d}" for s, d in first.items())
+
+
+def test_train_rounds_tile_the_file_and_the_test_round_is_not_tuned_on() -> None:
+    n = len(read_conll_docs(conll_path("train", CONLL)))
+    rounds = (TRAIN_FIRST, TRAIN_SECOND, TRAIN_THIRD)
+    assert [d for r in rounds for d in r] == list(range(n))
+    assert TRAIN_THIRD not in TUNING and set(TUNING) == {TRAIN_FIRST, TRAIN_SECOND}
+
+
+def test_third_round_counts_match_readme() -> None:
+    s = stats(conll_records("train", data_dir=CONLL, docs=TRAIN_THIRD))
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    claim = (f"{s.documents} documents, {s.stories} stories, {s.multi} multi-document stories, "
+             f"{s.pairs} same-story pairs inside the range")
+    assert claim in text, claim
+    assert f"{s.events} event / {s.roundups} roundup documents" in text
 
 
 def test_tsv_holds_only_indices_and_labels(records: dict[Split, list[StoryRecord]]) -> None:

@@ -342,13 +342,33 @@ async def phase_two(db: Any, storage: ServiceProcess, client: Pusher,
           f"({len(wires) / offered_s:.1f}/s), {len(accepted)} accepted; refused by status: "
           f"{client.refused or 'none'}", flush=True)
     await wait_count(storage, before + len(accepted), timeout, "phase two")
-    stored: Docs = await db["articles"].find({}, {"stored_at": 1, "received_at": 1}).to_list(None)
-    lat = [(d["stored_at"] - d["received_at"]).total_seconds() * 1000
-           for d in stored if d["_id"] in accepted]
+    stored: Docs = await db["articles"].find(
+        {}, {"stored_at": 1, "received_at": 1, "enriched_at": 1}).to_list(None)
+    mine = sorted((d for d in stored if d["_id"] in accepted), key=lambda d: d["received_at"])
+    lat = [(d["stored_at"] - d["received_at"]).total_seconds() * 1000 for d in mine]
     p50, p99 = pct(lat, 0.5), pct(lat, 0.99)
     print(f"phase two: {len(lat)}/{len(accepted)} stored; ingest->stored latency (stored_at - "
           f"received_at) p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {max(lat, default=0):.0f} ms")
+    latency_split(mine)
     return p50, p99
+
+
+def latency_split(docs: Docs, windows: int = 6) -> None:
+    """Where the latency goes: up to annotation (enriched_at) and after it (linker and
+    storage), and over the phase in equal windows, to tell a slow start from periodic stalls."""
+    def ms(a: datetime, b: datetime) -> float:
+        return (b - a).total_seconds() * 1000
+
+    head = [ms(d["received_at"], d["enriched_at"]) for d in docs]
+    tail = [ms(d["enriched_at"], d["stored_at"]) for d in docs]
+    print(f"  received->annotated p50 {pct(head, 0.5):.0f} p99 {pct(head, 0.99):.0f} ms; "
+          f"annotated->stored p50 {pct(tail, 0.5):.0f} p99 {pct(tail, 0.99):.0f} ms")
+    size = max(1, -(-len(docs) // windows))
+    parts = []
+    for at in range(0, len(docs), size):
+        lat = [ms(d["received_at"], d["stored_at"]) for d in docs[at:at + size]]
+        parts.append(f"{pct(lat, 0.5):.0f}/{max(lat):.0f}")
+    print(f"  p50/max per {windows} windows of the offer: {', '.join(parts)} ms")
 
 
 async def pipeline_run(args: argparse.Namespace) -> dict[str, Any]:
@@ -359,8 +379,10 @@ async def pipeline_run(args: argparse.Namespace) -> dict[str, Any]:
     first, second = source.take("p1", args.n), source.take("p2", phase2_n)
     print(f"built {len(first) + len(second)} ninjs articles, median "
           f"{statistics.median(len(w.body) for w in first):.0f} bytes")
+    replicas = {module: int(n) for module, _, n in (r.partition("=") for r in args.replicas)}
     stack = Stack(bootstrap, mongo, namespace=f"bench{run}.", mongo_db=f"bench_{run}",
-                  log_dir=ROOT / "deploy" / "local" / ".data" / "bench" / run)
+                  log_dir=ROOT / "deploy" / "local" / ".data" / "bench" / run,
+                  replicas=replicas)
     stack.start()
     mongo_client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo, tz_aware=True)
     client = Pusher(stack["ingest"].url, args.concurrency)
@@ -378,6 +400,7 @@ async def pipeline_run(args: argparse.Namespace) -> dict[str, Any]:
         result |= {"p50_ms_at_50": p50, "p99_ms_at_50": p99}
         if not args.keep_db:
             await mongo_client.drop_database(stack.mongo_db)
+            await mongo_client.drop_database(f"{stack.mongo_db}_linker")
     finally:
         await mongo_client.close()
         stack.stop()
@@ -429,6 +452,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60, help="phase two: duration")
     parser.add_argument("--span-hours", type=float, default=72,
                         help="first_created of all articles spread over this many hours")
+    parser.add_argument("--replicas", action="append", default=[], metavar="SERVICE=N",
+                        help="run N processes of a stateless service (e.g. enrichment=2)")
     parser.add_argument("--keep-db", action="store_true", help="keep the benchmark database")
     parser.add_argument("--json", action="store_true", help="print the figures as a last line")
     parser.add_argument("--storage-compare", action="store_true",

@@ -23,9 +23,9 @@ HEADERS = {"content-type": "application/json"}
 
 class AnnotationHandler:
     def __init__(self, broker: KafkaBroker, dead_letters: DeadLetters, annotator: Annotator, *,
-                 out_topic: str) -> None:
+                 out_topic: str, chunk: int = 8) -> None:
         self.broker, self.metrics, self.annotator = broker, dead_letters.metrics, annotator
-        self.out_topic = out_topic
+        self.out_topic, self.chunk = out_topic, chunk
         self.dlq = dead_letters.stage(STAGE, self, REASONS)
 
     def annotate(self, value: bytes) -> EnrichedArticle:
@@ -34,18 +34,24 @@ class AnnotationHandler:
     async def handle(self, records: Sequence[object]) -> list[EnrichedArticle]:
         """Annotates a poll's records and sends them in order to the one-partition stream;
         raises only when Kafka fails (then the batch is nacked and read again)."""
+        out: list[EnrichedArticle] = []
+        sent: list[asyncio.Task[object]] = []
         with Timer(self.metrics, STAGE):
-            # Annotation is CPU work: in a worker thread, so the consumer's heartbeats keep
-            # going while a poll is annotated (a blocked loop lets the session expire, and the
-            # group hands the poll to another replica: every article annotated twice).
-            out, failed = await asyncio.to_thread(self._annotate_all, records)
-            for record, value, exc, reason in failed:
-                await self.dlq.publish(value, record_origin(record), exc, reason)
-            # All to partition 0: the linker reads one totally ordered stream. Sent
-            # concurrently, queued in this order, and all awaited before the commit.
-            await asyncio.gather(*(self.broker.publish(
-                item.model_dump_json().encode(), self.out_topic, key=item.id.encode(),
-                partition=0, headers=HEADERS) for item in out))
+            for at in range(0, len(records), self.chunk):
+                # Annotation is CPU work: in a worker thread, so the consumer's heartbeats
+                # keep going while a poll is annotated (a blocked loop lets the session
+                # expire, and the group hands the poll to another replica).
+                part, failed = await asyncio.to_thread(self._annotate_all,
+                                                       records[at:at + self.chunk])
+                for record, value, exc, reason in failed:
+                    await self.dlq.publish(value, record_origin(record), exc, reason)
+                # All to partition 0: the linker reads one totally ordered stream. Queued in
+                # this order while the next part is annotated; all awaited before the commit.
+                sent += [asyncio.ensure_future(self.broker.publish(
+                    item.model_dump_json().encode(), self.out_topic, key=item.id.encode(),
+                    partition=0, headers=HEADERS)) for item in part]
+                out += part
+            await asyncio.gather(*sent)
         self.metrics.ok(STAGE, len(out))
         return out
 

@@ -70,7 +70,7 @@ def build_app(settings: EnrichmentSettings | None = None,
     names = common.topics.names()
     handler = AnnotationHandler(broker, DeadLetters(broker, metrics, names.dlq),
                                 annotator or Annotator.default(settings.model_dir),
-                                out_topic=names.annotated)
+                                out_topic=names.annotated, chunk=settings.chunk_records)
 
     # Stateless: any number of replicas share the group. NACK_ON_ERROR: only an
     # infrastructure failure (Kafka) raises, and then the batch is read again; bad articles

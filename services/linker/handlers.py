@@ -78,9 +78,9 @@ class StateGauges:
 
 class LinkerHandler:
     def __init__(self, broker: KafkaBroker, dead_letters: DeadLetters, stage: LinkerStage,
-                 names: Topics) -> None:
+                 names: Topics, chunk: int = 32) -> None:
         self.broker, self.metrics, self.stage = broker, dead_letters.metrics, stage
-        self.names = names
+        self.names, self.chunk = names, chunk
         self.gauges = StateGauges(self.metrics)
         self.dlq_topic = dead_letters.topic
         self.dlq = dead_letters.stage(STAGE, self, REASONS, aged=True)
@@ -91,20 +91,22 @@ class LinkerHandler:
     async def handle(self, records: Sequence[object]) -> int:
         """Returns how many records were linked; raises only when Kafka fails (then nack)."""
         with Timer(self.metrics, STAGE):
-            sends: list[Send] = []
+            sent: list[asyncio.Task[object]] = []
             linked = at = 0
             while at < len(records):
                 offset: int = getattr(records[at], "offset", -1)
                 if offset > self.stage.next_offset:
                     await self.stage.catch_up(offset)
                 # Linking is CPU work: in a worker thread, so the consumer's heartbeats and
-                # the HTTP probes keep being answered while a large poll is linked.
-                at, part, n = await asyncio.to_thread(self._apply_run, records, at)
-                sends += part
+                # the HTTP probes keep being answered while a large poll is linked. A part
+                # at a time, each sent while the next is linked: a poll's first article
+                # does not wait for its last one.
+                at, part, n = await asyncio.to_thread(self._apply_run, records, at,
+                                                      at + self.chunk)
+                sent += [asyncio.ensure_future(self.broker.publish(
+                    s.value, s.topic, key=s.key, headers=s.headers or HEADERS)) for s in part]
                 linked += n
-            await asyncio.gather(*(self.broker.publish(s.value, s.topic, key=s.key,
-                                                       headers=s.headers or HEADERS)
-                                   for s in sends))
+            await asyncio.gather(*sent)
             self._unsent.clear()
         self.metrics.ok(STAGE, linked)
         if self.stage.snapshot_due():
@@ -113,12 +115,14 @@ class LinkerHandler:
         self.gauges.update(self.stage)
         return linked
 
-    def _apply_run(self, records: Sequence[object], at: int) -> tuple[int, list[Send], int]:
-        """Apply records from `at` on, until one lies past the state (a gap to replay first);
-        returns where it stopped, the sends and how many were linked."""
+    def _apply_run(self, records: Sequence[object], at: int, until: int
+                   ) -> tuple[int, list[Send], int]:
+        """Apply records from `at` up to `until`, or to one that lies past the state (a gap
+        to replay first); returns where it stopped, the sends and how many were linked."""
         sends: list[Send] = []
         linked = 0
-        for i in range(at, len(records)):
+        end = min(until, len(records))
+        for i in range(at, end):
             record = records[i]
             offset: int = getattr(record, "offset", -1)
             value: bytes = getattr(record, "value", b"") or b""
@@ -140,7 +144,7 @@ class LinkerHandler:
                 self.metrics.observe_age(STAGE, result.enriched.article.received_at)
             self._unsent[offset] = out
             sends += out
-        return len(records), sends, linked
+        return end, sends, linked
 
     def _dead_letter(self, record: object, value: bytes, exc: Exception, reason: str) -> Send:
         """The DLQ record goes out with the batch, so a failed publish re-sends it too."""

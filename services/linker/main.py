@@ -49,7 +49,7 @@ def build_app(settings: LinkerSettings | None = None, snapshots: SnapshotStore |
     client: AsyncMongoClient[dict[str, Any]] | None = None
     if snapshots is None:
         client = AsyncMongoClient(common.mongo_url.get_secret_value(), tz_aware=True)
-        collection = client[common.mongo_db][settings.snapshot_collection]
+        collection = client[settings.snapshot_database()][settings.snapshot_collection]
         # One snapshot per input stream: namespaced topics never share a state.
         snapshots = MongoSnapshotStore(collection, name=names.annotated)
     replay = replay or KafkaReplay(common.kafka_bootstrap, names.annotated,
@@ -59,7 +59,8 @@ def build_app(settings: LinkerSettings | None = None, snapshots: SnapshotStore |
                         prune_every=settings.prune_every)
     stage = LinkerStage(snapshots, replay, policy,
                         SnapshotPolicy(settings.snapshot_every, settings.snapshot_seconds))
-    handler = LinkerHandler(broker, DeadLetters(broker, metrics, names.dlq), stage, names)
+    handler = LinkerHandler(broker, DeadLetters(broker, metrics, names.dlq), stage, names,
+                            chunk=settings.chunk_records)
 
     # One partition, one active consumer in the group (others stand by). Offsets are
     # committed after every output of the batch is acknowledged; a Kafka failure nacks and

@@ -120,7 +120,7 @@ async def test_sigkill_of_the_active_linker_then_takeover_gives_identical_output
     # The stored snapshot is the standby's now, past everything produced.
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.mongo_url)
     try:
-        head = await client[stack.mongo_db]["linker_snapshots"].find_one({"_id": topic})
+        head = await client[f"{stack.mongo_db}_linker"]["linker_snapshots"].find_one({"_id": topic})
     finally:
         await client.close()
     assert head is not None

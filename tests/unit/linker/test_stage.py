@@ -4,6 +4,7 @@ outputs as an uninterrupted run, a redelivery repeats what was not yet sent."""
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -238,3 +239,35 @@ async def test_an_unreadable_snapshot_means_a_full_replay_with_the_same_outputs(
     assert replay.reads == [(0, 25)]
     got = [outcome(EnrichedArticle.model_validate_json(b)) for b in seen[topics.enriched]]
     assert sorted(got) == sorted(uninterrupted(values)[25:])
+
+
+async def test_a_polls_first_part_is_sent_while_its_later_records_are_linked(
+        annotated_values: list[bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    broker, seen = _spied()
+    sent_before: list[int] = []
+    async with TestKafkaBroker(broker):
+        handler = LinkerHandler(broker, DeadLetters(broker, ServiceMetrics("linker"),
+                                                    topics.dlq),
+                                LinkerStage(MemorySnapshots(), ListReplay(annotated_values)),
+                                topics, chunk=2)
+        apply = handler.stage.apply
+
+        def slow_third(offset: int, value: bytes) -> Any:
+            if offset == 2:  # in the worker thread: wait until the first part is out
+                sent_before.append(wait_for(lambda: len(seen.get(topics.enriched, [])) >= 2))
+                sent_before.append(len(seen.get(topics.enriched, [])))
+            return apply(offset, value)
+
+        monkeypatch.setattr(handler.stage, "apply", slow_third)
+        await handler.handle([Record(o, annotated_values[o]) for o in range(4)])
+    assert sent_before == [True, 2]
+    assert len(seen[topics.enriched]) == 4
+
+
+def wait_for(condition: Any, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True

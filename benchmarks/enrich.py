@@ -26,13 +26,7 @@ from benchmarks.story_sets import (  # noqa: E402
     conll_records,
     fixture_records,
 )
-from benchmarks.topic_set import (  # noqa: E402
-    FOLDS,
-    TopicScore,
-    definition_items,
-    topic_items,
-    without_fold,
-)
+from benchmarks.topic_set import report as topic_report  # noqa: E402
 from services.enrichment.doc import Doc, article_text  # noqa: E402
 from services.enrichment.memory import MemoryForest, MemoryIndex  # noqa: E402
 from services.enrichment.ner.clusters import load_clusters  # noqa: E402
@@ -53,8 +47,6 @@ from services.enrichment.ner.train import (  # noqa: E402
 from services.enrichment.pipeline import Annotator, EnrichmentPipeline  # noqa: E402
 from services.enrichment.snapshot import dump_state, load_state  # noqa: E402
 from services.enrichment.stories import LinkPolicy, StoryLinker, StoryState  # noqa: E402
-from services.enrichment.topics import TopicEnricher  # noqa: E402
-from services.enrichment.vocab import shared_vocabulary  # noqa: E402
 from services.normalizer.pipeline import normalize  # noqa: E402
 from shared.events import BodyBlock, CanonicalArticle, RawArticle  # noqa: E402
 
@@ -88,42 +80,9 @@ def _print_counts(name: str, counts: Counts) -> None:
         print(f"  {kind:4} P={prec:.3f} R={rec:.3f} F1={f1:.3f}")
 
 
-def _top_guess(classifier: TopicEnricher, doc: Doc) -> str | None:
-    vocab = classifier.vocab
-    machine = [s for s in classifier.classify(doc) if vocab.concepts[s.qcode].level == 1]
-    return machine[0].qcode if machine else None
-
-
 def topic_accuracy(annotator: Annotator) -> None:
-    """Top-level accuracy with the source's classification hidden, on two labelled sets:
-    the shared wire items (split by file hash into a tuning half and an untouched held-out
-    half) and the vocabulary's own definitions (concept folds; each fold is classified by a
-    vocabulary without that fold's labels and definitions; fold 0 is held out)."""
-    vocab = shared_vocabulary()
-    classifier = TopicEnricher(vocab, hide_source=True)
-    wire = {"tuning half": TopicScore(), "held-out half": TopicScore()}
-    for item in topic_items(vocab):
-        doc = Doc(article=item.article, text=article_text(item.article))
-        annotator.enrichers[0].enrich(doc)  # language only, on the text the pipeline reads
-        wire["held-out half" if item.held_out else "tuning half"].add(
-            _top_guess(classifier, doc), item.gold)
-    print("Topics: top-level accuracy, source subjects/keywords/slugline hidden")
-    for name, result in wire.items():
-        print(f"  wire items, {name}: {result.correct}/{result.n} = {result.accuracy:.3f}")
-    print("  precision per predicted top level, wire held-out half:")
-    print("\n".join(wire["held-out half"].precision_lines(vocab)))
-    definitions = {"tuning folds 1-3": TopicScore(), "held-out fold 0": TopicScore()}
-    for fold in range(FOLDS):
-        blind = TopicEnricher(without_fold(vocab, fold), hide_source=True)
-        result = definitions["held-out fold 0" if fold == 0 else "tuning folds 1-3"]
-        for item in definition_items(vocab, fold):
-            doc = Doc(article=item.article, text=article_text(item.article))
-            result.add(_top_guess(blind, doc), item.gold)
-    for name, result in definitions.items():
-        print(f"  vocabulary definitions (9 languages), {name}: {result.correct}/{result.n} "
-              f"= {result.accuracy:.3f}")
-    print("  precision per predicted top level, definitions held-out fold 0:")
-    print("\n".join(definitions["held-out fold 0"].precision_lines(vocab)))
+    """Topic figures of benchmarks/topic_set.py, both splits; tune with its --split tuning."""
+    topic_report(annotator.enrichers[0])  # language only, as the pipeline detects it
 
 
 StorySet = tuple[list[Doc], dict[str, str], dict[str, str]]  # docs, gold story, gold kind

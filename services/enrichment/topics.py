@@ -13,6 +13,7 @@ from shared.events import Subject
 from .cues import CUES, WEAK_CUES
 from .doc import Doc
 from .stopwords import FUNCTION_WORDS
+from .topic_lexicon import top_terms
 from .vocab import Vocabulary, normalize_qcode, shared_vocabulary
 
 _WORD_RE = re.compile(r"\w+(?:-\w+)*")
@@ -77,12 +78,17 @@ class TermIndex:
         cur = self.terms[term].get(qcode, 0.0)
         self.terms[term][qcode] = max(cur, weight)
 
-    def finish(self) -> None:
+    def finish(self, tops: dict[str, dict[str, float]] | None = None) -> None:
         # A term shared by many concepts says little about any one of them.
         for postings in self.terms.values():
             damp = 1.0 / math.sqrt(len(postings))
             for q in postings:
                 postings[q] *= damp
+        # Top-level evidence is added after damping: a word many concepts of one tree share
+        # ("spieler", "gericht") is strong evidence for the tree, not weak for each concept.
+        for term, postings in (tops or {}).items():
+            for q, weight in postings.items():
+                self.terms[term][q] = self.terms[term].get(q, 0.0) + weight
         self.phrase_firsts = frozenset(t.split(" ", 1)[0] for t in self.terms if " " in t)
 
     def lookup(self, word: str) -> list[tuple[str, float]]:
@@ -158,11 +164,21 @@ def _content(text: str, stop: frozenset[str]) -> list[str]:
             if w not in _STOP and w not in stop and len(w) > 2 and not w.isdigit()]
 
 
+def _definition_words(text: str, stop: frozenset[str], nouns_only: bool) -> list[str]:
+    """Content words of a definition; in German only its nouns (capitalised): the verbs and
+    adverbs of a rule's wording ("müssen", "jeweils", "passiert") name no topic, and the
+    hundreds of sport definitions would otherwise collect them all."""
+    if nouns_only:
+        text = " ".join(w for w in text.split() if w[:1].isupper())
+    return _content(text, stop)
+
+
 def build_index(vocab: Vocabulary, lang: str) -> TermIndex:
     stop = FUNCTION_WORDS.get(lang, frozenset())
     index = TermIndex(stop, lang in _COMPOUNDING)
     keys = label_langs(vocab, lang)
     defs: dict[str, list[str]] = {}
+    concept_words: dict[str, set[str]] = {}
     for qcode, concept in vocab.concepts.items():
         for key in keys:
             words = _content(concept.labels.get(key) or "", stop)
@@ -174,7 +190,10 @@ def build_index(vocab: Vocabulary, lang: str) -> TermIndex:
                 index.add(f"{a} {_stem(b)}", qcode, LABEL_WEIGHT)
             for w in words if len(words) > 1 else ():
                 index.add(_stem(w), qcode, PART_WEIGHT / len(words))
-            defs[qcode] = defs.get(qcode, []) + _content(concept.definitions.get(key) or "", stop)
+            defs[qcode] = defs.get(qcode, []) + _definition_words(
+                concept.definitions.get(key) or "", stop, lang in _NOUN_CAPITALISING)
+            concept_words.setdefault(qcode, set()).update(
+                _stem(w) for w in (*words, *defs[qcode]) if len(w) > 3)
     # Definition words that few concepts use are mild evidence ("budgetår", "parlament").
     df: dict[str, int] = {}
     for words in defs.values():
@@ -192,7 +211,8 @@ def build_index(vocab: Vocabulary, lang: str) -> TermIndex:
         for cue in cues:
             if cue not in stop:
                 index.add(_stem(_fold(cue)), qcode, WEAK_CUE_WEIGHT)
-    index.finish()
+    tops = {q: top for q in concept_words if (top := vocab.top_level(q)) is not None}
+    index.finish(top_terms(concept_words, tops))
     index.cue_terms = frozenset(_fold(c) for cues in (*CUES.values(), *WEAK_CUES.values())
                                 for c in cues if " " not in c)
     return index

@@ -20,8 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.story_sets import (  # noqa: E402
-    TRAIN_FIRST,
-    TRAIN_SECOND,
+    TRAIN_THIRD,
+    TUNING,
     StoryRecord,
     conll_records,
     fixture_records,
@@ -171,18 +171,27 @@ def update_chains(annotator: Annotator, docs: list[Doc]) -> None:
     print(f"Update chains: {kept}/{len(docs)} second versions kept their story")
 
 
-def story_scores(annotator: Annotator) -> None:
+STORY_SETS = ("own", "tuning", "test", "dev")
+
+
+def story_scores(annotator: Annotator, sets: tuple[str, ...] = STORY_SETS) -> None:
     """Pairwise story quality on the project's own set (its own hours) and on CoNLL-2003
     Reuters news at one shared instant: train docs 0-334 and 335-599 (tuning, labelled in two
-    rounds) and dev (held-out)."""
+    rounds), train docs 600-945 (held-out test, labelled blind in a third round) and dev
+    (held-out). Choose with sets: tuning must not look at the held-out ones."""
     own = story_set(annotator, fixture_records(), shared_date=False)
-    story_quality("own set (tests/fixtures/stories, own hours)", own)
-    for part in (TRAIN_FIRST, TRAIN_SECOND):
-        story_quality(f"CoNLL train {part.start}-{part.stop - 1} (tuning, one instant)",
+    if "own" in sets:
+        story_quality("own set (tests/fixtures/stories, own hours)", own)
+    rounds = [(part, "tuning") for part in TUNING if "tuning" in sets]
+    rounds += [(TRAIN_THIRD, "held-out test")] if "test" in sets else []
+    for part, role in rounds:
+        story_quality(f"CoNLL train {part.start}-{part.stop - 1} ({role}, one instant)",
                       story_set(annotator, conll_records("train", docs=part), shared_date=True))
-    story_quality("CoNLL dev (held-out, one instant)",
-                  story_set(annotator, conll_records("dev"), shared_date=True))
-    update_chains(annotator, own[0])
+    if "dev" in sets:
+        story_quality("CoNLL dev (held-out, one instant)",
+                      story_set(annotator, conll_records("dev"), shared_date=True))
+    if "own" in sets:
+        update_chains(annotator, own[0])
 
 
 def synthetic(i: int, seed_paragraphs: list[str], rng: random.Random) -> CanonicalArticle:
@@ -353,6 +362,8 @@ def main() -> int:
                         help="throughput articles (default: both)")
     parser.add_argument("--skip", action="append", default=[],
                         choices=["ner", "topics", "stories", "speed"])
+    parser.add_argument("--story-set", action="append", choices=STORY_SETS, dest="story_sets",
+                        help="story sets to score (default: all; tune on own and tuning only)")
     parser.add_argument("--linker-alone", type=int, default=1_000_000, metavar="N",
                         help="articles through the linker alone (0: skip)")
     args = parser.parse_args()
@@ -362,7 +373,7 @@ def main() -> int:
     if "topics" not in args.skip:
         topic_accuracy(annotator)
     if "stories" not in args.skip:
-        story_scores(annotator)
+        story_scores(annotator, tuple(args.story_sets or STORY_SETS))
     if "speed" not in args.skip:
         for corpus in args.corpus or sorted(CORPORA):
             throughput(annotator, corpus, n=args.articles, rss_n=args.rss_articles,

@@ -46,6 +46,14 @@ WEIGHTS = {"p": 2.0, "o": 1.5, "l": 0.6, "k": 1.0}
 # A body at least this share number tokens is a table (results, standings, prices): such
 # articles share team, league and market names and boilerplate without being one story.
 TABULAR_SHARE = 0.3
+# A list of names (fixtures, a draw, a squad, scorers) is a table without numbers: this many
+# people and organisations, at least this share of its words.
+LIST_NAMES = 20
+LIST_SHARE = 0.3
+# A press digest (review, Presseschau, revue de presse) lists the day's stories of several
+# papers: it names the people of many stories and is none of them, so it links as a table does.
+_DIGEST = re.compile(r"\b(press digest|press review|presseschau|pressestimmen|revue de presse|"
+                     r"rassegna stampa|revista de prensa|what the papers say)\b", re.IGNORECASE)
 # News agencies and desks name themselves in the text of every story they file: a shared
 # agency is no evidence of a shared event.
 _AGENCIES = frozenset({"o:reuters", "o:rtrs", "o:afp", "o:dpa", "o:ap", "o:associated press"})
@@ -156,9 +164,12 @@ def signature(doc: Doc, max_keyphrases: int = 8) -> Signature:
         keys[_phrase_key(kp.text)] = None
     art = doc.article
     words = words_of(fold(art.body_text or art.headline))
+    names = sum(k[0] in "op" for k in keys)
     return Signature(keys=tuple(keys), sketch=sketch_of_words(words), published=published_at(art),
                      headline_key=headline_key(art.headline),
-                     tabular=numeric_share(words) >= TABULAR_SHARE)
+                     tabular=numeric_share(words) >= TABULAR_SHARE
+                     or (names >= LIST_NAMES and names >= LIST_SHARE * len(words))
+                     or _DIGEST.search(art.headline) is not None)
 
 
 def _sketch_overlap(a: tuple[int, ...], sa: frozenset[int], b: tuple[int, ...], k: int) -> float:
@@ -205,6 +216,9 @@ class Similarity(NamedTuple):
     phrases: int = 0
     tabular: int = 0
     shingles: int = SKETCH
+    # Both headlines fold to the same words: a re-issue, or the next instalment of a series
+    # (a digest, a league's results, a bulletin) whose headline never changes.
+    same_headline: bool = False
 
     def reasons(self) -> tuple[str, ...]:
         out = []
@@ -262,6 +276,8 @@ class Signed(Protocol):
     def published(self) -> datetime: ...
     @property
     def tabular(self) -> bool: ...
+    @property
+    def headline_key(self) -> str: ...
 
 
 class Probe:
@@ -269,8 +285,8 @@ class Probe:
     The similarity is symmetric in the two articles, so either replica reaches the same
     decision."""
 
-    __slots__ = ("agencies", "hashes", "horizon", "key_set", "mass", "published", "runs", "sketch",
-                 "tabular", "weight")
+    __slots__ = ("agencies", "hashes", "headline", "horizon", "key_set", "mass", "published",
+                 "runs", "sketch", "tabular", "weight")
 
     def __init__(self, sig: Signed, horizon_hours: float = 72.0) -> None:
         self.key_set = _key_set(sig.keys)
@@ -284,6 +300,7 @@ class Probe:
         self.published = sig.published
         self.horizon = horizon_hours
         self.tabular = sig.tabular
+        self.headline = sig.headline_key
         self.agencies = self.key_set & _AGENCIES
 
     def compare_above(self, b: Signed, min_score: float, min_text: float,
@@ -324,4 +341,5 @@ class Probe:
             strong -= len(self.agencies.intersection(shared))
         return Similarity(round(score, 4), round(ents, 4), round(text, 4), round(hours, 1),
                           tuple(shared), dice, strong, at_o - at_l, at_l,
-                          self.tabular + b.tabular, min(len(a_sk), len(b_sk)))
+                          self.tabular + b.tabular, min(len(a_sk), len(b_sk)),
+                          bool(self.headline) and self.headline == b.headline_key)

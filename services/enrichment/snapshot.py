@@ -12,7 +12,10 @@ from .memory import MemoryForest, MemoryIndex, MemoryLinks
 from .store import StoredArticle
 from .stories import StoryState
 
-FORMAT = 3
+# Bumped whenever what is stored means something else: format 4 stores the table flag that
+# also marks name lists and press digests, and states made under older link rules. An older
+# snapshot is refused, and the linker rebuilds its state by replaying the stream instead.
+FORMAT = 4
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

@@ -9,7 +9,7 @@ from shared.events import RelatedArticle, RelatedLink
 
 from .doc import Doc
 from .memory import MemoryForest, MemoryIndex, MemoryLinks
-from .signature import Probe, Similarity, headline_key, node_key, signature
+from .signature import WEIGHTS, Probe, Similarity, headline_key, node_key, signature
 from .store import ArticleIndex, SourceLinks, StoredArticle, StoryForest, with_duplicate
 
 
@@ -27,12 +27,23 @@ class Linked:
     moved: tuple[str, ...] = ()  # the articles of the merged_from stories
 
 
+def repeats(shared: tuple[str, ...]) -> tuple[int, float]:
+    """How many shared people and organisations only repeat another shared one ("MFS" beside
+    "MFS Communications Co Inc", "Braves" beside "Atlanta Braves"), and their weight: the
+    same name counted twice, not a second thing in common."""
+    names = [k for k in shared if k[0] in "op"]
+    split = {k: set(k[2:].split()) for k in names}
+    alias = [k for k in names if any(o[0] == k[0] and split[k] < split[o] for o in names)]
+    return len(alias), sum(WEIGHTS[k[0]] for k in alias)
+
+
 @dataclass(frozen=True)
 class LinkPolicy:
     """When two articles are one story. Shared time plus a few common words never is: a link
     needs near-duplicate text, or shared people or organisations that make up much of both
     articles' keys, or (within place_hours) places and keyphrases that do. Tables (results,
-    standings, prices) share names without sharing an event, so they need more."""
+    standings, prices, name lists, press digests) share names without sharing an event, so
+    they need more; so does a lone shared name, and a series' next instalment never links."""
 
     link: float = 0.15  # the similarity score an entity link needs at least
     link_entities: float = 0.35  # weighted Dice of the shared keys, with a person or org
@@ -45,6 +56,9 @@ class LinkPolicy:
     tabular_entities: float = 0.7  # weighted Dice that links a report to one table
     related: float = 0.10
     duplicate_text: float = 0.6  # a near-duplicate: also the only link between two tables
+    series: bool = True  # the same headline over different text never links
+    aliases: bool = True  # a name repeating another ("Braves", "Atlanta Braves") counts once
+    lone_name: bool = True  # one shared person or organisation needs a shared place too
     window: timedelta = timedelta(days=4)
     # Candidates come ranked by the entity similarity their shared keys can reach, and only
     # those that can reach a decision: the few best are what links and fills related.
@@ -64,6 +78,10 @@ class LinkPolicy:
         None: what error analysis on a labelled set reads."""
         if sim.text >= self.duplicate_text:
             return "reissue"
+        if sim.same_headline and not sim.tabular and self.series:
+            # The same headline over different text: the next instalment of a series (a
+            # press digest, a league's results, a market report), not the same event.
+            return None
         if sim.tabular:
             # Two tables of one league share every team and their boilerplate: only a re-issue
             # joins them. A report joins a table only if their names are nearly the same.
@@ -72,11 +90,22 @@ class LinkPolicy:
             return "table" if ok else None
         if sim.text >= self.near_text and sim.shingles >= self.near_shingles:
             return "text"
-        if sim.strong:
-            ok = sim.dice >= self.link_entities and sim.score >= self.link
+        dice, strong = sim.dice, sim.strong
+        if self.aliases:
+            n, weight = repeats(sim.shared)
+            if weight and dice:
+                # The shared keys' weight without the repeats, in the same Dice.
+                mass = sum(WEIGHTS.get(k[0], 1.0) for k in sim.shared)
+                dice *= (mass - weight) / mass
+            strong -= n
+        if strong > 0:
+            # One shared person or organisation with no place in common is a topic (a union,
+            # a minister, a club in many stories), not yet an event.
+            alone = strong == 1 and not sim.places and self.lone_name
+            ok = dice >= self.link_entities and sim.score >= self.link and not alone
             return "names" if ok else None
         ok = (sim.places > 0 and sim.places + sim.phrases >= 2
-              and sim.dice >= self.link_places and sim.hours <= self.place_hours)
+              and dice >= self.link_places and sim.hours <= self.place_hours)
         return "places" if ok else None
 
     @property

@@ -10,7 +10,7 @@ import pytest
 from services.enrichment.doc import Doc
 from services.enrichment.signature import Probe, signature
 from services.enrichment.snapshot import dump_state, load_state
-from services.enrichment.stories import LinkPolicy, StoryLinker
+from services.enrichment.stories import LinkPolicy, StoryLinker, repeats
 from shared.events import BodyBlock, CanonicalArticle, Entity, Keyphrase
 
 pytestmark = pytest.mark.unit
@@ -187,3 +187,75 @@ def test_clause_names_the_rule_that_links() -> None:
     a, b = report_one(), report_two()
     sim = Probe(signature(a)).compare_above(signature(b), 0.0, 0.0, 0.0)
     assert sim is not None and pol.clause(sim) == "names" and pol.links(sim)
+
+
+def union_story(aid: str, company: str, place: tuple[str, ...]) -> Doc:
+    """A union's statement about one company: the union is in many unrelated stories."""
+    return doc(aid, f"Metalworkers Union: {company} staff uneasy",
+               f"The Metalworkers Union said {company} workers feared for their jobs.",
+               orgs=("Metalworkers Union",), places=place, phrases=("metalworkers",))
+
+
+def test_one_shared_organisation_without_a_shared_place_does_not_link() -> None:
+    pol = LinkPolicy()
+    a, b = union_story("u1", "Volta Motors", ()), union_story("u2", "Kestrel Cars", ())
+    sim = Probe(signature(a)).compare_above(signature(b), 0.0, 0.0, 0.0)
+    assert sim is not None and sim.strong == 1 and sim.dice >= pol.link_entities
+    assert pol.clause(sim) is None
+    # The same name and a place in common: the rule as before.
+    a, b = (union_story("u3", "Volta Motors", ("Grenhaven",)),
+            union_story("u4", "Kestrel Cars", ("Grenhaven",)))
+    sim = Probe(signature(a)).compare_above(signature(b), 0.0, 0.0, 0.0)
+    assert sim is not None and pol.clause(sim) == "names"
+
+
+def test_a_name_repeating_another_shared_name_counts_once() -> None:
+    shared = ("o:atlanta braves", "o:braves", "o:chicago cubs", "o:cubs", "p:maddux")
+    assert repeats(shared) == (2, 3.0)
+    assert repeats(("k:juppe", "l:paris", "p:juppe")) == (0, 0.0)
+    # Two aliases of one company are one shared organisation, not two.
+    a = doc("m1", "Meridian profit falls", "Meridian Shipping said profit fell.",
+            orgs=("Meridian Shipping", "Meridian"))
+    b = doc("m2", "Meridian orders ships", "Meridian Shipping ordered ships.",
+            orgs=("Meridian Shipping", "Meridian"))
+    sim = Probe(signature(a)).compare_above(signature(b), 0.0, 0.0, 0.0)
+    assert sim is not None and sim.strong == 2 and sim.dice >= LinkPolicy().link_entities
+    assert LinkPolicy().clause(sim) is None  # one name, no place
+    assert LinkPolicy(aliases=False, lone_name=False).clause(sim) == "names"
+
+
+def test_the_next_instalment_of_a_series_does_not_link_but_a_reissue_does() -> None:
+    pol = LinkPolicy()
+    monday = report_one("bulletin-1")
+    tuesday = doc("bulletin-2", monday.article.headline,
+                  "Meridian Shipping and the Dockers Union met again on Tuesday; Alma Reyes "
+                  "said the Northport terminal would stay shut.",
+                  orgs=("Meridian Shipping", "Dockers Union"), people=("Alma Reyes",),
+                  places=("Northport",), phrases=("container terminal", "strike"))
+    sim = Probe(signature(monday)).compare_above(signature(tuesday), 0.0, 0.0, 0.0)
+    assert sim is not None and sim.same_headline and sim.text < pol.duplicate_text
+    assert pol.clause(sim) is None
+    assert LinkPolicy(series=False).clause(sim) == "names"
+    again = Probe(signature(monday)).compare_above(signature(report_one("bulletin-1b")),
+                                                   0.0, 0.0, 0.0)
+    assert again is not None and again.same_headline and pol.clause(again) == "reissue"
+
+
+def test_name_lists_and_press_digests_are_tables() -> None:
+    fixtures = doc("fx", "SOCCER - SOUTHERN LEAGUE FIXTURES",
+                   "Fixtures for Saturday: " + ", ".join(
+                       f"{a} v {b}" for a, b in zip(TEAMS[::2], TEAMS[1::2], strict=True))
+                   + ". " + ", ".join(f"{t} Reserves v {t} Colts" for t in TEAMS[:8]),
+                   orgs=(*TEAMS, *(f"{t} Reserves" for t in TEAMS[:8])))
+    assert signature(fixtures).tabular
+    digest = doc("dg", "PRESS DIGEST - Northland - March 7",
+                 "These are the leading stories in the Northland press. HERALD - Meridian "
+                 "Shipping refuses new offer to the Dockers Union.",
+                 orgs=("Meridian Shipping", "Dockers Union"))
+    assert signature(digest).tabular
+    assert not signature(report_two()).tabular
+    # So a digest that names the strike's parties is no report of the strike.
+    linker = StoryLinker()
+    for d in (report_two(), digest):
+        linker.link(d)
+    assert story(linker, "dg") != story(linker, "rep-2")

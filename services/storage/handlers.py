@@ -52,6 +52,16 @@ class StorageHandler:
             self.metrics.observe_age(STAGE, item.article.received_at, now)
         return len(valid)
 
+    async def handle_events(self, records: Sequence[object], stage: str) -> int:
+        """A poll of news.story or news.links, in order; one offset commit for all of it.
+        Most story events only announce that a story gained an article: they are skipped
+        without a database call, and a commit per event cost a broker round trip each."""
+        handle = self.handle_story if stage == "story" else self.handle_links
+        done = 0
+        for record in records:
+            done += await handle(getattr(record, "value", b"") or b"", record_origin(record))
+        return done
+
     async def handle_story(self, value: bytes, origin: Origin) -> int:
         """A story absorbed others: record the aliases (news.story)."""
         update = await self._event(StoryUpdate, value, origin, self.events["story"])

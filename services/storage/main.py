@@ -23,8 +23,6 @@ from shared.runtime import (
     kafka_security,
     make_broker,
     ops_routes,
-    origin_of,
-    raw_body,
 )
 
 from .config import StorageSettings
@@ -65,23 +63,26 @@ def build_app(settings: StorageSettings | None = None, repo: ArticleRepository |
     async def on_enriched(msg: KafkaMessage) -> None:
         await handler.handle(await batch_records(msg))
 
-    # Merges re-label stored articles; a database error nacks and the event is re-read.
+    # Merges re-label stored articles; a database error nacks and the poll is re-read (a
+    # merge applied twice changes nothing).
     @broker.subscriber(
         names.story, group_id=f"{settings.group_id}-stories", auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR, decoder=raw_body,
-        **fetch_options(common),
+        batch=True, max_records=settings.batch_max_records,
+        batch_timeout_ms=settings.batch_timeout_ms, ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=batch_records, **fetch_options(common),
     )
     async def on_story(msg: KafkaMessage) -> None:
-        await handler.handle_story(bytes(msg.body), origin_of(msg))
+        await handler.handle_events(await batch_records(msg), "story")
 
     # Resolved source links: recorded, then set on the stored article; a database error nacks.
     @broker.subscriber(
         names.links, group_id=f"{settings.group_id}-links", auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR, decoder=raw_body,
-        **fetch_options(common),
+        batch=True, max_records=settings.batch_max_records,
+        batch_timeout_ms=settings.batch_timeout_ms, ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=batch_records, **fetch_options(common),
     )
     async def on_links(msg: KafkaMessage) -> None:
-        await handler.handle_links(bytes(msg.body), origin_of(msg))
+        await handler.handle_events(await batch_records(msg), "links")
 
     async def startup() -> None:
         await ensure_topics(common.kafka_bootstrap,

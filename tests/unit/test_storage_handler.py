@@ -207,3 +207,41 @@ def test_composition_root_wires_links_with_its_own_group_and_nack_on_error() -> 
     wired = {(t.name, s.group_id, s.ack_policy) for s in subscribers for t in s.topics}
     assert ("w.news.links", "newswire-storage-links", AckPolicy.NACK_ON_ERROR) in wired
     assert {name for name, _, _ in wired} == {"w.news.enriched", "w.news.story", "w.news.links"}
+
+
+async def test_a_poll_of_story_events_records_its_merges_in_order_and_skips_the_rest() -> None:
+    repo, broker = FakeRepo(), KafkaBroker()
+    letters: list[bytes] = []
+
+    @broker.subscriber("news.dlq", group_id="spy", decoder=raw_body)
+    async def spy(msg: KafkaMessage) -> None:
+        letters.append(bytes(msg.body))
+
+    handler = StorageHandler(repo, DeadLetters(broker, ServiceMetrics("storage"), "news.dlq"))
+
+    class Record:
+        topic, partition, key, headers = "news.story", 0, None, ()
+
+        def __init__(self, offset: int, value: bytes) -> None:
+            self.offset, self.value = offset, value
+
+    def event(story: str, article: str, *merged: str) -> bytes:
+        return StoryUpdate(story_id=story, article_id=article, article_version=1, headline="h",
+                           size=2, merged_from=merged).model_dump_json().encode()
+
+    poll = [event("st-1", "a"), event("st-1", "b", "st-2"), b"\xff not json",
+            event("st-3", "c"), event("st-3", "d", "st-1")]
+    async with TestKafkaBroker(broker):
+        moved = await handler.handle_events([Record(i, v) for i, v in enumerate(poll)], "story")
+    assert moved == 2
+    assert [(root, merged) for root, merged, _ in repo.merges] == [("st-1", ("st-2",)),
+                                                                  ("st-3", ("st-1",))]
+    assert letters == [b"\xff not json"]
+
+
+def test_story_and_link_events_are_consumed_a_poll_at_a_time() -> None:
+    _app, broker = build_app(StorageSettings(common=CommonSettings(
+        topics=TopicSettings(namespace="w."))), repo=FakeRepo())
+    subscribers: list[Any] = list(broker.subscribers)
+    batched = {t.name for s in subscribers for t in s.topics if "Batch" in type(s).__name__}
+    assert batched == {"w.news.enriched", "w.news.story", "w.news.links"}

@@ -1,4 +1,4 @@
-"""Pure mapping from an enriched article to MongoDB documents and guarded upserts."""
+"""Pure mapping from an enriched article to MongoDB documents, history and link patches."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import Any
 
 import bson
 from bson.codec_options import CodecOptions
-from pymongo import UpdateOne
 
 from shared.events import EnrichedArticle
 
@@ -42,22 +41,9 @@ def article_document(item: EnrichedArticle, stored_at: datetime) -> dict[str, An
 
 
 def order_key(version: int, enriched_at: datetime) -> str:
-    """One sortable string for (version, enrichment time), so the guard is a single range test.
-
-    A single `$lte` on one field is cheaper than an `$or` of two conditions on every
-    Mongo-wire backend (FerretDB cannot push an `$or` down to SQLite at all).
-    """
+    """One sortable string for (version, enrichment time): the newest copy has the highest,
+    so one `$max` records it (repository._update_stored); the version is its first part."""
     return f"{version:012d}|{enriched_at.astimezone(UTC).isoformat(timespec='microseconds')}"
-
-
-def guarded_update(doc: dict[str, Any]) -> UpdateOne:
-    """Update by id that only lands if the stored copy is not newer (no upsert: it exists).
-
-    When another replica stored a newer copy since we read, the filter misses and nothing
-    changes; the repository counts that as 'stale'.
-    """
-    guard = {"_id": doc["_id"], "order_key": {"$lte": doc["order_key"]}}
-    return UpdateOne(guard, {"$set": doc})
 
 
 HISTORY_ENCODING = "bson+zlib"

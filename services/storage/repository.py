@@ -1,4 +1,4 @@
-"""MongoDB adapter for articles: batched guarded upserts, history, story merges, links."""
+"""MongoDB adapter for articles: batched upserts settled by _id, history, story merges, links."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from shared.events import EnrichedArticle, ResolvedLink, utcnow
 
 from .documents import (
     article_document,
-    guarded_update,
     has_unresolved,
     history_content,
     history_document,
@@ -56,11 +55,15 @@ class ArticleRepository(Protocol):
 
 
 class MongoArticleRepository:
-    """Every write is by `_id` (the only filter FerretDB pushes down) or one bulk_write per poll.
+    """Every filter is exactly `{_id: value}`, the only one FerretDB pushes down; anything
+    else makes it decode every stored article (a guarded `{_id, order_key}` update cost 3-5 s
+    of its CPU per article at 700 stored ones, and the chaos run's versions saturated it).
 
-    The one exception is the version guard of an update to a stored id, `{_id, order_key}`,
-    batched once per poll: a by-`_id` write cannot compare-and-set, and a read-then-write
-    would let a zombie replica overwrite a newer version.
+    A by-`_id` write cannot compare-and-set, so an update of a stored id is settled instead
+    (`_update_stored`): writers record the highest order key they bring per id with `$max`
+    (atomic per document) in `<articles>_order`, only the holder of that key writes its copy,
+    and every writer then checks stored against recorded keys and, where an older copy landed
+    last (a zombie replica), writes the newest one back from the history.
     """
 
     def __init__(self, db: AsyncDatabase[dict[str, Any]], articles: str, versions: str) -> None:
@@ -74,6 +77,8 @@ class MongoArticleRepository:
         # Per source article id: the resolutions of its related headlines, which may arrive
         # before the article (another topic, no ordering) and must survive its later versions.
         self.links = db[f"{articles}_links"]
+        # Per stored article id that got an update: the highest order key any writer brought.
+        self.order = db[f"{articles}_order"]
 
     @classmethod
     def connect(cls, url: str, db_name: str, articles: str, versions: str
@@ -115,24 +120,64 @@ class MongoArticleRepository:
         existing = await self._insert_ignoring_duplicates(self.articles, list(pending.values()))
         inserted, updated = len(pending) - len(existing), 0
         if existing:
-            # A batch read again after a restart or a nack holds what is stored already, and
-            # FerretDB serves each guarded update by scanning the collection: the chaos run's
-            # restarted storage spent minutes on one redelivered poll. So the stored order keys
-            # are read by _id (flat everywhere) and only newer copies get the update.
-            stored = await self._find_by_ids(self.articles, sorted(existing), {"order_key": 1})
-            newer = [i for i in sorted(existing)
-                     if stored.get(i, {}).get("order_key", "") < pending[i]["order_key"]]
-            stale += len(existing) - len(newer)
-            if newer:
-                # Batched guarded UpdateOne: one round trip per Kafka poll, ordered=False so
-                # one stale document does not stop the rest; the guard still turns a version
-                # another replica made older meanwhile into a no-op instead of an overwrite.
-                result = await self.articles.bulk_write(
-                    [guarded_update(pending[i]) for i in newer], ordered=False)
-                updated = result.matched_count
-                stale += len(newer) - result.matched_count
+            updated = await self._update_stored({i: pending[i] for i in existing})
+            stale += len(existing) - updated
         await self._apply_links(list(pending.values()), existing)
         return WriteResult(inserted, updated, stale)
+
+    async def _update_stored(self, docs: dict[Any, dict[str, Any]]) -> int:
+        """Newer copies of stored ids, the newest winning among concurrent writers, by `_id`
+        only; returns how many of `docs` this call wrote and still stored. A batch read again
+        after a restart or a nack holds copies stored already: they cost reads, no write."""
+        ids, written = sorted(docs), set()
+        stored = await self._find_by_ids(self.articles, ids, {"order_key": 1})
+        newer = [i for i in ids if _key(stored.get(i)) < docs[i]["order_key"]]
+        if newer:
+            await self.order.bulk_write(
+                [UpdateOne({"_id": i}, {"$max": {"order_key": docs[i]["order_key"]}},
+                           upsert=True) for i in newer], ordered=False)
+            recorded = await self._find_by_ids(self.order, newer, {"order_key": 1})
+            # A writer that brought a newer key meanwhile writes its own copy.
+            mine = [i for i in newer if _key(recorded.get(i)) == docs[i]["order_key"]]
+            written.update(mine)
+            if mine:
+                await self.articles.bulk_write(
+                    [UpdateOne({"_id": i}, {"$set": docs[i]}) for i in mine], ordered=False)
+        settled = await self._settle(ids, docs, written, None if newer else stored)
+        return sum(1 for i in written if settled.get(i) == docs[i]["order_key"])
+
+    async def _settle(self, ids: list[Any], docs: dict[Any, dict[str, Any]], written: set[Any],
+                      stored: dict[Any, dict[str, Any]] | None = None) -> dict[Any, str]:
+        """Where the stored copy is older than the newest recorded key (an older writer's
+        write landed after the newer one's, or the newer writer is still writing), write the
+        newest: ours, or the history's copy of that key. Every writer checks after writing,
+        and a writer killed before checking has its poll redelivered, which checks again.
+        Returns the stored order key per id; adds ours it wrote to `written`; `stored`: the
+        keys just read, when nothing was written since."""
+        keys: dict[Any, str] = {}
+        for _ in range(MAX_PATCH_ATTEMPTS):
+            if stored is None:
+                stored = await self._find_by_ids(self.articles, ids, {"order_key": 1})
+            recorded = await self._find_by_ids(self.order, ids, {"order_key": 1})
+            keys = {i: _key(stored.get(i)) for i in ids}
+            behind = {i: _key(recorded.get(i)) for i in ids
+                      if keys[i] < _key(recorded.get(i))}
+            newest = [docs[i] for i, key in behind.items() if docs[i]["order_key"] == key]
+            written.update(d["_id"] for d in newest)
+            others = [i for i, key in behind.items() if docs[i]["order_key"] != key]
+            copies = await self._find_by_ids(self.versions, [
+                f"{i}#v{int(behind[i].partition('|')[0])}" for i in others],
+                {"encoding": 1, "document": 1})
+            # Another enrichment of that version (another key) is its writer's to put back.
+            newest += [c for c in map(history_content, copies.values())
+                       if c["order_key"] == behind.get(c["_id"])]
+            if not newest:
+                return keys
+            await self.articles.bulk_write(
+                [UpdateOne({"_id": d["_id"]}, {"$set": d}) for d in newest], ordered=False)
+            stored = None
+        log.warning("stored copies of %d articles kept changing while settled", len(ids))
+        return keys
 
     async def merge_stories(self, root: str, merged: Sequence[str],
                             moved: Sequence[str] = ()) -> int:
@@ -227,7 +272,7 @@ class MongoArticleRepository:
             if not resolutions:
                 continue
             if doc["_id"] in existing:
-                # A guarded update may have lost to a newer stored version with other links:
+                # An update may have lost to a newer stored version with other links:
                 # patch what is stored, not this document's layout.
                 await self._patch_stored(doc["_id"], resolutions)
             elif patch := resolution_patch(doc["article"]["related"], resolutions):
@@ -275,6 +320,11 @@ class MongoArticleRepository:
                 raise
             return {docs[e["index"]]["_id"] for e in errors}
         return set()
+
+
+def _key(doc: dict[str, Any] | None) -> str:
+    """A document's order key; '' (older than any) for none."""
+    return str((doc or {}).get("order_key", ""))
 
 
 def _newest_per_id(docs: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:

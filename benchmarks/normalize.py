@@ -152,7 +152,18 @@ def main_text(article: CanonicalArticle) -> str:
     return f"{lead}\n\n{article.body_text}"
 
 
-def bench_html(repeats: int) -> None:
+def print_errors(outputs: dict[str, str], gold: dict[str, dict[str, Any]]) -> None:
+    """Per page, the gold snippets the parser missed and the boilerplate it kept."""
+    for key, entry in gold.items():
+        text = _squash(outputs.get(key, ""))
+        missed = [s for s in entry.get("with", []) if _squash(s) not in text]
+        kept = [s for s in entry.get("without", []) if _squash(s) in text]
+        for tag, snippets in (("missed", missed), ("kept", kept)):
+            for snippet in snippets:
+                print(f"    {tag:6s} {entry['file'][:50]:50s} {snippet[:70]!r}")
+
+
+def bench_html(repeats: int, shown: str = "all", errors: bool = False) -> None:
     raw, pages = extraction_pages()
     parser = HtmlPageParser()
 
@@ -187,6 +198,8 @@ def bench_html(repeats: int) -> None:
         "held-out": {k: v for k, v in raw.items() if k in pages and held_out_page(v)},
         "all": {k: v for k, v in raw.items() if k in pages},
     }
+    if shown != "all":  # tuning: look at the tuning pages alone, held-out stays unseen
+        splits = {shown: splits[shown]}
     # The body alone (without a lead the extractor missed), untimed, for comparison.
     results["body"] = {key: parser.parse(_doc(payload, "text/html"))[0].body_text
                        for key, payload in pages.items()}
@@ -198,6 +211,11 @@ def bench_html(repeats: int) -> None:
         for split, gold in splits.items():
             p, r, f = _f1(results[label], gold)
             print(f"    {split:9s} {len(gold):3d} pages  P={p:.3f} R={r:.3f} F1={f:.3f}")
+    if errors:
+        # Only ever the tuning pages: reading held-out errors would make them tuning pages.
+        print("== errors of the html parser on the tuning pages")
+        print_errors(results["ours"], {k: v for k, v in raw.items()
+                                       if k in pages and not held_out_page(v)})
     ratio = statistics.median(times["ours"]) / statistics.median(times["alone"])
     print(f"time ratio html parser / trafilatura alone: {ratio:.2f}x (target <= 1.20x)")
 
@@ -208,11 +226,15 @@ def main(argv: list[str] | None = None) -> int:
     args.add_argument("--min-docs", type=int, default=2000, help="docs per run per format")
     args.add_argument("--skip-html", action="store_true")
     args.add_argument("--skip-wires", action="store_true")
+    args.add_argument("--split", choices=("tuning", "held-out", "all"), default="all",
+                      help="which extraction pages to score (tune with --split tuning)")
+    args.add_argument("--errors", action="store_true",
+                      help="list missed and kept snippets per tuning page")
     opts = args.parse_args(argv)
     if not opts.skip_wires:
         bench_wires(opts.repeats, opts.min_docs)
     if not opts.skip_html:
-        bench_html(max(1, min(opts.repeats, 3)))
+        bench_html(max(1, min(opts.repeats, 3)), opts.split, opts.errors)
     return 0
 
 

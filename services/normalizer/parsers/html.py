@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 from trafilatura import bare_extraction
@@ -15,6 +14,7 @@ from shared.sanitize import clean_text, safe_keys
 
 from .base import EmptyDocument, ParseInput, Parser
 from .common import build_article, parse_datetime, str_or_none
+from .html_blocks import body_blocks, drop_furniture, ld_body_blocks
 from .markup import all_text, xp_elements, xp_strings
 
 _JSONLD = etree.XPath('//script[@type="application/ld+json"]/text()')
@@ -27,64 +27,6 @@ _ARTICLE_TYPES = {
     "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "liveblogposting",
     "report", "techarticle", "scholarlyarticle",
 }
-# Site furniture trafilatura may keep: related-story lists, promos, consent and newsletter boxes.
-_FURNITURE = ("related", "promo", "consent", "cookie", "newsletter", "outbrain", "taboola")
-# One XPath evaluated once per page, in C; trafilatura's prune_xpath would re-run per fallback.
-_FURNITURE_XPATH = etree.XPath(
-    "//body//*[self::div or self::section or self::aside or self::ul or self::ol][@class or @id]["
-    + " or ".join(f'contains(@class,"{w}") or contains(@id,"{w}")' for w in _FURNITURE)
-    + "]"
-)
-_BOILERPLATE_TEXT = re.compile(
-    r"(we use cookies|wir verwenden cookies|cookie[- ]?(settings|einstellungen|policy|richtlinie)"
-    r"|accept (all )?cookies|alle akzeptieren|newsletter (abonnieren|bestellen)"
-    r"|sign up for our newsletter|subscribe to our newsletter|^(read more|mehr zum thema|"
-    r"lesen sie auch|related( stories| articles)?|auch interessant)\b"
-    # Advertising labels, calls to subscribe or support, comment-box prompts, own standards.
-    r"|^(anzeige|werbung|advertisement|sponsored|publicidad|publicité)\b"
-    r"|^(subscribe|abonnieren sie|jetzt abonnieren|suscríbete|abonnez-vous)\b"
-    r"|if you (enjoyed|liked) (reading )?this|support our (work|journalism)"
-    r"|^(keine|no|noch keine) (kommentare|comments)\b"
-    r"|^(du musst|you must be) (eingeloggt|logged in)"
-    r"|^our standards:|download the .{0,40}\bapps?\b"
-    # Read-also teasers: "À lire aussi", "Lea también", "Leggi anche", "MIRA:", "Dowiedz się".
-    r"|^(à lire aussi|lire aussi|lea también|lee también|leggi anche|mira:|lee:|ver también"
-    r"|dowiedz się więcej|czytaj (też|także|więcej)|zobacz (też|także)|schon gelesen\??$"
-    r"|weitere themen$|das (thema|könnte) (könnte )?(dich|sie) auch interessieren)"
-    # Image captions and credits: "Abbildung 4: …", "Beitragsbild: …", "… © AFP / NAME".
-    r"|^(abbildung|abb\.|figure|fig\.|bild|foto|beitragsbild|titelbild|photo)\s*\d*\s*:"
-    r"|©\s*[\w .-]{1,30}/\s*[\w .-]{1,40}$"
-    r"|^>>.*<<$"
-    # Newsletter plugs (also "Musiknewsletter"), contact and follow-us lines.
-    # Navigation, sharing, tagging and legal lines of page templates.
-    r"|^(nach oben|zurück nach oben|back to top|zurück zur (übersicht|listenansicht)|drucken"
-    r"|artikel (drucken|teilen|versenden)|print( this)?( article)?|tweet|teilen|share)$"
-    r"|^(tags|schlagworte|schlagwörter|stichworte|kategorien|categories|filed under|posted in"
-    r"|veröffentlicht in|themen|topics)\s*:"
-    r"|^(alle rechte vorbehalten|all rights reserved|copyright\b|impressum$|datenschutz$)"
-    r"|^(ähnliche beiträge|related posts|meistgelesen|most (read|popular)|top-themen"
-    r"|das könnte sie auch interessieren|weiterlesen$|mehr lesen$|zum artikel$)"
-    r"|^(pressekontakt|pressesprecher|press contact|media contact|kontakt:|contact:)"
-    r"|newsletter|[\w.+-]+@[\w-]+\.[\w.]+|\b(follow us|folgen sie uns|síguenos|suivez-nous)\b)",
-    re.IGNORECASE,
-)
-# A short heading-like block in the last third that opens a list of other stories, comments or
-# the site's own offers: it and everything after it is not the article.
-_TAIL_OPENER = re.compile(
-    r"^(schon gelesen|weitere themen|mehr zum thema|mehr (dazu|aus|von)\b|auch (auf|interessant)"
-    r"|das (thema|könnte) (könnte )?(dich|sie) auch|lesen sie (auch|mehr)|related|read (more|next)"
-    r"|more (from|stories|on)\b|you (may|might) (also )?like|recommended|empfohlen|à lire aussi"
-    r"|sur le même sujet|también te (puede|podría)|te puede interesar|leggi anche"
-    r"|kommentare|comments|leave a (reply|comment)|schreibe(n sie)? einen kommentar"
-    # The site or author introducing itself, sharing and rating widgets.
-    r"|über (uns|mich|das|den|die)\b|about (us|me|the author)\b|teilen( sie)?( dies| das)?"
-    r"( mit)?:?$|share (this|on)\b|bewerten:?$|rate this"
-    r"|ähnliche (beiträge|artikel)|related posts|meistgelesen|most (read|popular)|top-themen)",
-    re.IGNORECASE,
-)
-_TAIL_OPENER_MAX_CHARS = 60
-# Invisible characters that split words for line breaking only; they break search and matching.
-_INVISIBLE = str.maketrans("", "", "\u00ad\u200b\u200c\u200d\u2060\ufeff")
 _MAX_LD_CHARS = 200_000
 
 
@@ -156,66 +98,36 @@ def _image(value: Any) -> Image | None:
     return None
 
 
-def drop_furniture(tree: etree._Element) -> None:
-    """Remove related-story lists, promos and consent boxes, once, before extraction."""
-    for el in xp_elements(_FURNITURE_XPATH, tree):
-        if hasattr(el, "drop_tree"):
-            el.drop_tree()  # keeps the element's tail text, unlike parent.remove()
+# A "description" longer than this is a whole text, not a summary.
+_MAX_TEASER_CHARS = 1500
+# Extracted text shorter than this share of the JSON-LD articleBody: the extraction failed.
+_LD_BODY_SHARE = 0.5
+# Every description a page gives (some give one key twice, the first a stub): meta tags and the
+# microdata description of the article (not of an image in it).
+_DESCRIPTIONS = etree.XPath(
+    '//meta[@property="og:description" or @name="og:description" or @name="description"'
+    ' or @name="twitter:description" or @property="twitter:description"'
+    ' or @itemprop="description"]/@content'
+    ' | //body//*[@itemprop="description"][not(self::meta)][ancestor::*[@itemscope][1]'
+    '[contains(@itemtype,"Article") or contains(@itemtype,"Posting")]]')
 
 
-def body_blocks(body: etree._Element | None) -> tuple[BodyBlock, ...]:
-    """trafilatura's XML body (p, head, list/item, quote, table/row/cell) as body blocks."""
-    if body is None:
-        return ()
-    pieces: list[tuple[str, str]] = []
-    _collect(body, pieces, 0)
-    cleaned = [(kind, piece if piece.isascii() else piece.translate(_INVISIBLE))
-               for kind, piece in pieces]
-    return tuple(
-        BodyBlock(kind=kind, text=text) for kind, text in _cut_tail(cleaned)
-        if text and not (len(text) < 300 and _BOILERPLATE_TEXT.search(text))
-    )
+def _chars(body: tuple[BodyBlock, ...]) -> int:
+    return sum(len(block.text) for block in body)
 
 
-# Page containers that trafilatura's fallbacks copy as they are (a whole <div> of the page):
-# their block children are read one by one, so each paragraph is a block of its own.
-_CONTAINERS = frozenset(("div", "section", "article", "main", "header", "footer", "aside",
-                         "form", "center", "figure", "body"))
-_MAX_DEPTH = 30
+def _teaser(ld: dict[str, Any], tree: etree._Element) -> str | None:
+    """The longest of the page's descriptions: JSON-LD, OpenGraph, meta, Twitter, microdata.
 
-
-def _collect(el: etree._Element, pieces: list[tuple[str, str]], depth: int) -> None:
-    """(kind, text) of each block under el, loose text between blocks included."""
-    if el.text and el.text.strip():
-        pieces.append(("paragraph", clean_text(el.text)))
-    for child in el:
-        tag = child.tag if isinstance(child.tag, str) else ""
-        if tag in _CONTAINERS and depth < _MAX_DEPTH:
-            _collect(child, pieces, depth + 1)
-        elif tag == "list":
-            pieces.extend(("paragraph", clean_text(all_text(item)))
-                          for item in child.iter("item"))
-        elif tag == "table":
-            pieces.extend(("paragraph", " | ".join(c for c in (clean_text(all_text(cell))
-                                                            for cell in row.iter("cell")) if c))
-                          for row in child.iter("row"))
-        else:
-            kind = "subhead" if tag in ("head", "h1", "h2", "h3", "h4", "h5", "h6") else (
-                "paragraph")
-            pieces.append((kind, clean_text(all_text(child))))
-        if child.tail and child.tail.strip():
-            # Loose text between blocks ("</p>Das Programm …<head>") is running text too.
-            pieces.append(("paragraph", clean_text(child.tail)))
-
-
-def _cut_tail(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Drop a closing "more on this / comments" section: a short opener in the last third."""
-    start = max(1, (2 * len(pieces)) // 3)
-    for index in range(start, len(pieces)):
-        text = pieces[index][1]
-        if len(text) <= _TAIL_OPENER_MAX_CHARS and _TAIL_OPENER.match(text):
-            return pieces[:index]
-    return pieces
+    Sites fill some of them with a truncated copy, the site's name or a slogan, and the
+    others with the article's summary; the summary is the longest.
+    """
+    found: list[str] = [ld["description"]] if isinstance(ld.get("description"), str) else []
+    for item in cast("list[str | etree._Element]", _DESCRIPTIONS(tree)):
+        text = item if isinstance(item, str) else all_text(item)
+        if len(text) <= _MAX_TEASER_CHARS:
+            found.append(text)
+    return max((clean_text(text) for text in found), key=len, default=None) or None
 
 
 def _repeats_headline(first: str, headline: str) -> bool:
@@ -249,11 +161,17 @@ class HtmlPageParser(Parser):
         meta = meta_tags(tree)
         canonical = next(iter(xp_strings(_CANONICAL, tree)), None)
         url = str_or_none(meta.get("og:url")) or canonical or doc.url
+        teaser = _teaser(ld, tree)  # before furniture goes: a description box may be in it
         drop_furniture(tree)
         extracted = bare_extraction(
             tree, url=url, include_comments=self.include_comments, with_metadata=False,
         )
         body = body_blocks(getattr(extracted, "body", None))
+        ld_body = ld.get("articleBody")
+        if isinstance(ld_body, str) and _chars(body) < _LD_BODY_SHARE * len(ld_body):
+            # A page that renders its text by script leaves trafilatura a caption or a teaser;
+            # the JSON-LD articleBody then holds the article.
+            body = ld_body_blocks(ld_body) or body
         title = next(iter(xp_strings(_TITLE, tree)), None)
         headline = (str_or_none(ld.get("headline")) or str_or_none(meta.get("og:title"))
                     or str_or_none(title))
@@ -279,8 +197,7 @@ class HtmlPageParser(Parser):
                 doc,
                 parser=self.name,
                 headline=headline,
-                teaser=str_or_none(ld.get("description")) or str_or_none(
-                    meta.get("og:description") or meta.get("description")),
+                teaser=teaser,
                 body=body,
                 url=url,
                 language=language.replace("_", "-") if language else None,

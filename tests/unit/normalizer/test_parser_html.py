@@ -57,7 +57,7 @@ def test_not_html_at_all() -> None:
 def _blocks_of(xml: str) -> list[str]:
     from lxml import etree
 
-    from services.normalizer.parsers.html import body_blocks
+    from services.normalizer.parsers.html_blocks import body_blocks
 
     return [b.text for b in body_blocks(etree.fromstring(xml))]
 

@@ -1,0 +1,163 @@
+"""Page text after trafilatura: furniture dropped before it, its blocks cleaned after it."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from shared.events import BodyBlock
+from shared.sanitize import clean_text
+
+from .markup import all_text
+
+# Site furniture trafilatura may keep: related-story lists, promos, consent and newsletter boxes.
+_FURNITURE = re.compile("related|promo|consent|cookie|newsletter|outbrain|taboola")
+_BOXES = frozenset(("div", "section", "aside", "ul", "ol"))
+# Names of page parts that are furniture when small (captions, credits, share bars, bylines,
+# breadcrumbs, ads, sidebars, comment counts), but that some templates also give to the
+# container of the whole article ("has-sidebar", "post-with-comments"): only a box without a
+# heading, an article or several paragraphs, and with little text, is dropped.
+_SMALL_FURNITURE = re.compile("caption|credit|copyright|sharing|share|breadcrumb|byline|advert"
+                              "|recommend|subscribe|comments|sidebar")
+_SMALL_BOXES = (*_BOXES, "p", "span", "figure")
+_IS_SMALL = etree.XPath("not(.//h1 or .//h2 or .//article) and count(.//p) < 4"
+                        " and string-length(normalize-space(.)) < 1500")
+_BOILERPLATE_TEXT = re.compile(
+    r"(we use cookies|wir verwenden cookies|cookie[- ]?(settings|einstellungen|policy|richtlinie)"
+    r"|accept (all )?cookies|alle akzeptieren|newsletter (abonnieren|bestellen)"
+    r"|sign up for our newsletter|subscribe to our newsletter|^(read more|mehr zum thema|"
+    r"lesen sie auch|related( stories| articles)?|auch interessant)\b"
+    # Advertising labels, calls to subscribe or support, comment-box prompts, own standards.
+    r"|^(anzeige|werbung|advertisement|sponsored|publicidad|publicité)\b"
+    r"|^(subscribe|abonnieren sie|jetzt abonnieren|suscríbete|abonnez-vous)\b"
+    r"|if you (enjoyed|liked) (reading )?this|support our (work|journalism)"
+    r"|^(keine|no|noch keine) (kommentare|comments)\b"
+    r"|^(du musst|you must be) (eingeloggt|logged in)"
+    r"|^our standards:|download the .{0,40}\bapps?\b"
+    # Read-also teasers: "À lire aussi", "Lea también", "Leggi anche", "MIRA:", "Dowiedz się".
+    r"|^(à lire aussi|lire aussi|lea también|lee también|leggi anche|mira:|lee:|ver también"
+    r"|dowiedz się więcej|czytaj (też|także|więcej)|zobacz (też|także)|schon gelesen\??$"
+    r"|weitere themen$|das (thema|könnte) (könnte )?(dich|sie) auch interessieren)"
+    # Image captions and credits: "Abbildung 4: …", "Beitragsbild: …", "… © AFP / NAME".
+    r"|^(abbildung|abb\.|figure|fig\.|bild|foto|beitragsbild|titelbild|photo)\s*\d*\s*:"
+    r"|©\s*[\w .-]{1,30}/\s*[\w .-]{1,40}$"
+    r"|^>>.*<<$"
+    # Newsletter plugs (also "Musiknewsletter"), contact and follow-us lines.
+    # Navigation, sharing, tagging and legal lines of page templates.
+    r"|^(nach oben|zurück nach oben|back to top|zurück zur (übersicht|listenansicht)|drucken"
+    r"|artikel (drucken|teilen|versenden)|print( this)?( article)?|tweet|teilen|share)$"
+    r"|^(tags|schlagworte|schlagwörter|stichworte|kategorien|categories|filed under|posted in"
+    r"|veröffentlicht in|themen|topics)\s*:"
+    r"|^(alle rechte vorbehalten|all rights reserved|copyright\b|impressum$|datenschutz$)"
+    r"|^(ähnliche beiträge|related posts|meistgelesen|most (read|popular)|top-themen"
+    r"|das könnte sie auch interessieren|weiterlesen$|mehr lesen$|zum artikel$)"
+    r"|^(pressekontakt|pressesprecher|press contact|media contact|kontakt:|contact:)"
+    r"|newsletter|[\w.+-]+@[\w-]+\.[\w.]+|\b(follow us|folgen sie uns|síguenos|suivez-nous)\b)",
+    re.IGNORECASE,
+)
+# A short heading-like block in the last third that opens a list of other stories, comments or
+# the site's own offers: it and everything after it is not the article.
+_TAIL_OPENER = re.compile(
+    r"^(schon gelesen|weitere themen|mehr zum thema|mehr (dazu|aus|von)\b|auch (auf|interessant)"
+    r"|das (thema|könnte) (könnte )?(dich|sie) auch|lesen sie (auch|mehr)|related|read (more|next)"
+    r"|more (from|stories|on)\b|you (may|might) (also )?like|recommended|empfohlen|à lire aussi"
+    r"|sur le même sujet|también te (puede|podría)|te puede interesar|leggi anche"
+    r"|kommentare|comments|leave a (reply|comment)|schreibe(n sie)? einen kommentar"
+    # The site or author introducing itself, sharing and rating widgets.
+    r"|über (uns|mich|das|den|die)\b|about (us|me|the author)\b|teilen( sie)?( dies| das)?"
+    r"( mit)?:?$|share (this|on)\b|bewerten:?$|rate this"
+    r"|ähnliche (beiträge|artikel)|related posts|meistgelesen|most (read|popular)|top-themen)",
+    re.IGNORECASE,
+)
+_TAIL_OPENER_MAX_CHARS = 60
+# Invisible characters that split words for line breaking only; they break search and matching.
+_INVISIBLE = str.maketrans("", "", "\u00ad\u200b\u200c\u200d\u2060\ufeff")
+
+def drop_furniture(tree: etree._Element) -> None:
+    """Remove related-story lists, promos, consent boxes and small furniture before extraction."""
+    body = tree.find("body")
+    if body is None:
+        return
+    found = []
+    # One pass in Python over the boxes, one regex per name: cheaper than an XPath with a
+    # contains() per word and attribute, evaluated on every element.
+    for el in body.iter(_SMALL_BOXES):
+        names = el.get("class")
+        if el.get("id"):
+            names = f"{names} {el.get('id')}" if names else el.get("id")
+        if not names:
+            continue
+        names = names.lower()  # "RelatedArticles", "ShareBar"
+        if (el.tag in _BOXES and _FURNITURE.search(names)) or (
+                _SMALL_FURNITURE.search(names) and _IS_SMALL(el)):
+            found.append(el)
+    for el in found:
+        if hasattr(el, "drop_tree"):
+            el.drop_tree()  # keeps the element's tail text, unlike parent.remove()
+
+
+def body_blocks(body: etree._Element | None) -> tuple[BodyBlock, ...]:
+    """trafilatura's XML body (p, head, list/item, quote, table/row/cell) as body blocks."""
+    if body is None:
+        return ()
+    pieces: list[tuple[str, str]] = []
+    _collect(body, pieces, 0)
+    cleaned = [(kind, piece if piece.isascii() else piece.translate(_INVISIBLE))
+               for kind, piece in pieces]
+    return tuple(
+        BodyBlock(kind=kind, text=text) for kind, text in _cut_tail(cleaned)
+        if text and not (len(text) < 300 and _BOILERPLATE_TEXT.search(text))
+    )
+
+
+# Page containers that trafilatura's fallbacks copy as they are (a whole <div> of the page):
+# their block children are read one by one, so each paragraph is a block of its own.
+_CONTAINERS = frozenset(("div", "section", "article", "main", "header", "footer", "aside",
+                         "form", "center", "figure", "body"))
+_MAX_DEPTH = 30
+
+
+def _collect(el: etree._Element, pieces: list[tuple[str, str]], depth: int) -> None:
+    """(kind, text) of each block under el, loose text between blocks included."""
+    if el.text and el.text.strip():
+        pieces.append(("paragraph", clean_text(el.text)))
+    for child in el:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag in _CONTAINERS and depth < _MAX_DEPTH:
+            _collect(child, pieces, depth + 1)
+        elif tag == "list":
+            pieces.extend(("paragraph", clean_text(all_text(item)))
+                          for item in child.iter("item"))
+        elif tag == "table":
+            pieces.extend(("paragraph", " | ".join(c for c in (clean_text(all_text(cell))
+                                                            for cell in row.iter("cell")) if c))
+                          for row in child.iter("row"))
+        else:
+            kind = "subhead" if tag in ("head", "h1", "h2", "h3", "h4", "h5", "h6") else (
+                "paragraph")
+            pieces.append((kind, clean_text(all_text(child))))
+        if child.tail and child.tail.strip():
+            # Loose text between blocks ("</p>Das Programm …<head>") is running text too.
+            pieces.append(("paragraph", clean_text(child.tail)))
+
+
+def _cut_tail(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop a closing "more on this / comments" section: a short opener in the last third."""
+    start = max(1, (2 * len(pieces)) // 3)
+    for index in range(start, len(pieces)):
+        text = pieces[index][1]
+        if len(text) <= _TAIL_OPENER_MAX_CHARS and _TAIL_OPENER.match(text):
+            return pieces[:index]
+    return pieces
+
+
+# Paragraph ends in a JSON-LD articleBody: line breaks, or markup some sites leave in it.
+_LD_BREAKS = re.compile(r"\n|</?p\b[^>]*>|<br\s*/?>", re.IGNORECASE)
+
+
+def ld_body_blocks(article_body: str) -> tuple[BodyBlock, ...]:
+    """A JSON-LD articleBody as paragraphs, markup and boilerplate lines removed."""
+    texts = (clean_text(part) for part in _LD_BREAKS.split(article_body))
+    return tuple(BodyBlock(kind="paragraph", text=text.translate(_INVISIBLE)) for text in texts
+                 if text and not (len(text) < 300 and _BOILERPLATE_TEXT.search(text)))

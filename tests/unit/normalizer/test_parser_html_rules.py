@@ -1,0 +1,115 @@
+"""HTML extraction rules: small furniture, the JSON-LD articleBody fallback and the teaser."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from services.normalizer.parsers.html import HtmlPageParser
+from shared.events import CanonicalArticle
+
+from .conftest import make_doc
+
+pytestmark = pytest.mark.unit
+
+STORY = [
+    "The city council voted on Tuesday to build a new cycle path along the main road, after a"
+    " debate that lasted well into the evening and drew a large crowd to the town hall.",
+    "The mayor called the decision an important step for the city, while the opposition"
+    " criticised the cost of two million euros and the long period of construction work.",
+    "Work is due to start in spring and to end by October; the main road will be partly"
+    " closed while it lasts, and diversions will be signposted for drivers and buses.",
+]
+
+
+def _page(body: str, head: str = "") -> bytes:
+    return (f"<!DOCTYPE html><html><head><title>Council backs cycle path</title>{head}</head>"
+            f"<body>{body}</body></html>").encode()
+
+
+def _parse(page: bytes) -> CanonicalArticle:
+    [article] = HtmlPageParser().parse(make_doc(page, "text/html"))
+    return article
+
+
+def _paragraphs(texts: list[str]) -> str:
+    return "".join(f"<p>{text}</p>" for text in texts)
+
+
+def test_small_copyright_advert_and_subscribe_boxes_are_dropped() -> None:
+    # trafilatura alone keeps these three boxes between the paragraphs.
+    body = (
+        f"<article><h1>Council backs cycle path</h1>{_paragraphs(STORY[:1])}"
+        '<div class="copyright-note"><p>All content copyright City News Company 2025</p></div>'
+        f"{_paragraphs(STORY[1:2])}"
+        '<div class="AdvertBox">Buy the new city guide at half price today only</div>'
+        '<div class="subscribe-box">Become a member to read every story of ours</div>'
+        f"{_paragraphs(STORY[2:])}</article>"
+    )
+    text = _parse(_page(body)).body_text
+    for paragraph in STORY:
+        assert paragraph in text
+    for furniture in ("City News Company", "city guide", "Become a member"):
+        assert furniture not in text
+
+
+def test_a_whole_article_box_named_like_furniture_is_kept() -> None:
+    # "has-sidebar" and "comments-open" name the article's own container on some templates.
+    body = ('<div class="layout has-sidebar"><div id="post-with-comments-open">'
+            f"<h2>Council backs cycle path</h2>{_paragraphs(STORY)}</div></div>")
+    text = _parse(_page(body)).body_text
+    for paragraph in STORY:
+        assert paragraph in text
+
+
+def _ld(**fields: str) -> str:
+    node = {"@context": "https://schema.org", "@type": "NewsArticle", **fields}
+    # Sites escape "</" inside the script, or a "</script>" in the text would end it.
+    text = json.dumps(node).replace("</", "<\\/")
+    return f'<script type="application/ld+json">{text}</script>'
+
+
+def test_a_script_rendered_page_takes_its_text_from_the_json_ld_article_body() -> None:
+    # The page shows a caption only; the article arrives by script. Markup inside the JSON
+    # string (a script tag among it) must come out as plain text, never as markup.
+    more = [f"{text} (part {n})" for n in (2, 3, 4, 5) for text in STORY]
+    article_body = ("\n".join(STORY[:2]) + "<p><script>alert('x')</script>"
+                    + STORY[2] + "</p>" + "\n".join(more))
+    head = _ld(headline="Council backs cycle path", articleBody=article_body)
+    shown = ("The main road at rush hour, seen from the roof of the town hall on a rainy Monday"
+             " morning in November, with buses, delivery vans and cyclists queueing together at"
+             " the lights. The council wants to separate them by the end of next year.")
+    article = _parse(_page(f'<div id="app"><p>{shown}</p><p>{shown.upper()}</p></div>', head))
+    assert [block.text for block in article.body] == STORY + more
+    assert "alert" not in article.body_text and "<" not in article.body_text
+
+
+def test_the_json_ld_article_body_does_not_replace_a_full_extraction() -> None:
+    head = _ld(headline="Council backs cycle path", articleBody="A short summary of the story.")
+    article = _parse(_page(f"<article>{_paragraphs(STORY)}</article>", head))
+    assert "A short summary" not in article.body_text
+    assert STORY[0] in article.body_text
+
+
+def test_the_teaser_is_the_longest_description_the_page_gives() -> None:
+    summary = "The council backs a cycle path along the main road; work starts in spring."
+    head = (_ld(headline="Council backs cycle path", description="City News")
+            + '<meta property="og:description" content="The council backs">'
+            + f'<meta property="og:description" content="{summary}">'
+            + '<meta name="description" content="All the news from the city, every day.">')
+    assert _parse(_page(f"<article>{_paragraphs(STORY)}</article>", head)).teaser == summary
+
+
+def test_a_microdata_description_of_the_article_counts_but_not_one_of_an_image() -> None:
+    lead = "The council voted for a new cycle path along the main road, to be built by autumn."
+    caption = ("The main road at rush hour, seen from the roof of the town hall on a rainy"
+               " Monday morning in November, with buses and cyclists queueing together.")
+    body = (
+        '<article itemscope itemtype="https://schema.org/NewsArticle">'
+        f'<div itemprop="description"><p>{lead}</p></div>'
+        '<figure itemscope itemtype="https://schema.org/ImageObject">'
+        f'<figcaption itemprop="description">{caption}</figcaption></figure>'
+        f"{_paragraphs(STORY)}</article>"
+    )
+    assert _parse(_page(body, '<meta name="description" content="City news">')).teaser == lead

@@ -56,6 +56,37 @@ _BOILERPLATE_TEXT = re.compile(
     r"|newsletter|[\w.+-]+@[\w-]+\.[\w.]+|\b(follow us|folgen sie uns|síguenos|suivez-nous)\b)",
     re.IGNORECASE,
 )
+# The same kinds of template lines in French, Spanish, Portuguese, Italian, Polish and Dutch:
+# consent, advertising labels, calls to subscribe, tag lists, rights, most-read and related
+# lists, share and print lines, follow-us and comment prompts.
+_BOILERPLATE_MORE = re.compile(
+    r"(nous utilisons des cookies|utilizamos cookies|usamos cookies|utilizziamo (i )?cookie"
+    r"|używamy (plików )?cookie|wij gebruiken cookies|accepter (tous )?les cookies"
+    r"|aceptar (todas las )?cookies|accetta (tutti i )?cookie"
+    r"|^(pubblicità|reklama|advertentie|anuncio|annonce)$"
+    r"|^(abbonati|subskrybuj|assine|suscríbase|inscreva-se)\b"
+    r"|^(etiquetas|étiquettes|mots-clés|tagi|temas|argomenti|sujets)\s*:"
+    r"|todos los derechos reservados|tous droits réservés|tutti i diritti riservati"
+    r"|wszelkie prawa zastrzeżone|todos os direitos reservados|alle rechten voorbehouden"
+    r"|^(lo más leído|más leídas|les plus lus|i più letti|più lette|najczęściej czytane"
+    r"|mais lidas|meest gelezen|noticias relacionadas|artículos relacionados"
+    r"|notas relacionadas|articles (similaires|liés)|articoli correlati|powiązane artykuły"
+    r"|artigos relacionados|gerelateerde artikelen|lees ook|leia também|veja também"
+    r"|voir aussi)\b"
+    r"|^(compartir|compartilhar|partager|condividi|udostępnij|delen|imprimir|imprimer|stampa"
+    r"|drukuj)( en| sur| su| na)?\s*:?$"
+    r"|\b(seguici|obserwuj nas|siga-nos|volg ons)\b"
+    r"|^(deja (un|tu) comentario|laisser un commentaire|lascia un commento|dodaj komentarz"
+    r"|zostaw komentarz|deixe (um|seu) comentário|laat een reactie achter))",
+    re.IGNORECASE,
+)
+
+
+def _boilerplate(text: str) -> bool:
+    return len(text) < 300 and bool(_BOILERPLATE_TEXT.search(text)
+                                    or _BOILERPLATE_MORE.search(text))
+
+
 # A short heading-like block in the last third that opens a list of other stories, comments or
 # the site's own offers: it and everything after it is not the article.
 _TAIL_OPENER = re.compile(
@@ -67,7 +98,13 @@ _TAIL_OPENER = re.compile(
     # The site or author introducing itself, sharing and rating widgets.
     r"|über (uns|mich|das|den|die)\b|about (us|me|the author)\b|teilen( sie)?( dies| das)?"
     r"( mit)?:?$|share (this|on)\b|bewerten:?$|rate this"
-    r"|ähnliche (beiträge|artikel)|related posts|meistgelesen|most (read|popular)|top-themen)",
+    r"|ähnliche (beiträge|artikel)|related posts|meistgelesen|most (read|popular)|top-themen"
+    # The same openers in French, Spanish, Portuguese, Italian, Polish and Dutch.
+    r"|comentarios|commentaires|commenti|komentarze|comentários|reacties"
+    r"|(noticias|artículos|notas|artigos) relacionad[oa]s|articles (similaires|liés)"
+    r"|articoli correlati|powiązane|lo más leído|les plus lus|i più letti|najczęściej czytane"
+    r"|sobre el autor|à propos de l'auteur|sull'autore|o autorze|vous aimerez aussi"
+    r"|potrebbe interessarti|może cię zainteresować|te recomendamos|más noticias)",
     re.IGNORECASE,
 )
 _TAIL_OPENER_MAX_CHARS = 60
@@ -107,7 +144,7 @@ def body_blocks(body: etree._Element | None) -> tuple[BodyBlock, ...]:
                for kind, piece in pieces]
     return tuple(
         BodyBlock(kind=kind, text=text) for kind, text in _cut_tail(cleaned)
-        if text and not (len(text) < 300 and _BOILERPLATE_TEXT.search(text))
+        if text and not _boilerplate(text)
     )
 
 
@@ -160,4 +197,4 @@ def ld_body_blocks(article_body: str) -> tuple[BodyBlock, ...]:
     """A JSON-LD articleBody as paragraphs, markup and boilerplate lines removed."""
     texts = (clean_text(part) for part in _LD_BREAKS.split(article_body))
     return tuple(BodyBlock(kind="paragraph", text=text.translate(_INVISIBLE)) for text in texts
-                 if text and not (len(text) < 300 and _BOILERPLATE_TEXT.search(text)))
+                 if text and not _boilerplate(text))

@@ -113,3 +113,25 @@ def test_a_microdata_description_of_the_article_counts_but_not_one_of_an_image()
         f"{_paragraphs(STORY)}</article>"
     )
     assert _parse(_page(body, '<meta name="description" content="City news">')).teaser == lead
+
+
+def test_template_lines_in_other_languages_are_dropped() -> None:
+    from lxml import etree
+
+    from services.normalizer.parsers.html_blocks import body_blocks
+
+    lines = ["REKLAMA", "Nous utilisons des cookies pour améliorer votre expérience.",
+             "Etiquetas: política, economía", "Tous droits réservés © 2025",
+             "Lo más leído", "Partager sur :", "Seguici su Instagram e Facebook"]
+    xml = "<body>" + "".join(f"<p>{line}</p>" for line in [STORY[0], *lines, STORY[1]]) + "</body>"
+    assert [block.text for block in body_blocks(etree.fromstring(xml))] == STORY[:2]
+
+
+def test_a_closing_comments_section_in_another_language_is_cut() -> None:
+    from lxml import etree
+
+    from services.normalizer.parsers.html_blocks import body_blocks
+
+    story = "".join(f"<p>{text}</p>" for text in STORY * 2)
+    xml = f"<body>{story}<h2>Comentarios</h2><p>Great article, thanks!</p></body>"
+    assert [block.text for block in body_blocks(etree.fromstring(xml))] == STORY * 2

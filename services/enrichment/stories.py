@@ -31,10 +31,16 @@ def repeats(shared: tuple[str, ...]) -> tuple[int, float]:
     """How many shared people and organisations only repeat another shared one ("MFS" beside
     "MFS Communications Co Inc", "Braves" beside "Atlanta Braves"), and their weight: the
     same name counted twice, not a second thing in common."""
-    names = [k for k in shared if k[0] in "op"]
-    split = {k: set(k[2:].split()) for k in names}
-    alias = [k for k in names if any(o[0] == k[0] and split[k] < split[o] for o in names)]
-    return len(alias), sum(WEIGHTS[k[0]] for k in alias)
+    longer: dict[str, list[set[str]]] = {"o": [], "p": []}
+    names = []
+    for k in shared:
+        if k[0] in "op":
+            words = set(k[2:].split())
+            names.append((k[0], words))
+            if len(words) > 1:
+                longer[k[0]].append(words)
+    alias = [kind for kind, words in names if any(words < o for o in longer[kind])]
+    return len(alias), sum(WEIGHTS[kind] for kind in alias)
 
 
 @dataclass(frozen=True)
@@ -90,22 +96,24 @@ class LinkPolicy:
             return "table" if ok else None
         if sim.text >= self.near_text and sim.shingles >= self.near_shingles:
             return "text"
-        dice, strong = sim.dice, sim.strong
-        if self.aliases:
-            n, weight = repeats(sim.shared)
-            if weight and dice:
-                # The shared keys' weight without the repeats, in the same Dice.
-                mass = sum(WEIGHTS.get(k[0], 1.0) for k in sim.shared)
-                dice *= (mass - weight) / mass
-            strong -= n
-        if strong > 0:
+        if sim.strong:
+            dice, strong = sim.dice, sim.strong
+            if dice < self.link_entities or sim.score < self.link:
+                return None
+            if self.aliases:
+                # Repeats only lower the Dice and the count (the longest name is never one),
+                # so they are looked for only where the names would link.
+                n, weight = repeats(sim.shared)
+                if n:
+                    mass = sum(WEIGHTS.get(k[0], 1.0) for k in sim.shared)
+                    dice *= (mass - weight) / mass
+                    strong -= n
             # One shared person or organisation with no place in common is a topic (a union,
             # a minister, a club in many stories), not yet an event.
             alone = strong == 1 and not sim.places and self.lone_name
-            ok = dice >= self.link_entities and sim.score >= self.link and not alone
-            return "names" if ok else None
+            return "names" if dice >= self.link_entities and not alone else None
         ok = (sim.places > 0 and sim.places + sim.phrases >= 2
-              and dice >= self.link_places and sim.hours <= self.place_hours)
+              and sim.dice >= self.link_places and sim.hours <= self.place_hours)
         return "places" if ok else None
 
     @property

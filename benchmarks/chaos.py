@@ -19,6 +19,7 @@ import json
 import logging
 import random
 import re
+import signal
 import sys
 import time
 import uuid
@@ -43,6 +44,8 @@ from shared.lag import group_lag
 
 TARGETS = ("lost", "duplicated", "regressed", "fuzz_unaccounted", "story_diffs")
 _OFFSET = re.compile(r"^newswire_linker_input_offset ([0-9.e+-]+)$", re.MULTILINE)
+_HANDLING = re.compile(r"^newswire_processing_seconds_(sum|count)\{[^}]*\} ([0-9.e+-]+)$",
+                       re.MULTILINE)
 
 
 def topic_names(namespace: str) -> dict[str, str]:
@@ -158,6 +161,22 @@ class LagProbe:
                     await asyncio.wait_for(part.stop() if part is consumer else part.close(), 10)  # type: ignore[union-attr]
 
 
+def activity(proc: ServiceProcess) -> tuple[float, float, float]:
+    """CPU seconds the process used, seconds its handlers ran and batches they handled, so
+    far: a trace tells a stage starved of CPU (handling, little CPU) from one waiting."""
+    cpu = handled = batches = 0.0
+    with contextlib.suppress(OSError, ValueError, IndexError, AttributeError):
+        stat = Path(f"/proc/{proc.proc.pid}/stat").read_text().rpartition(")")[2].split()  # type: ignore[union-attr]
+        cpu = (int(stat[11]) + int(stat[12])) / 100  # utime + stime, in clock ticks
+    with contextlib.suppress(OSError):
+        for kind, value in _HANDLING.findall(proc.metrics()):
+            if kind == "sum":
+                handled += float(value)
+            else:
+                batches += float(value)
+    return cpu, handled, batches
+
+
 @dataclass
 class Fault:
     kind: str  # "kill" (a service), "broker", "db"
@@ -175,7 +194,7 @@ class Fault:
 
 class Chaos:
     """Injects the faults one at a time at random moments of the push; each is measured
-    until the lag is back at the level before it."""
+    until the lag is back at the level before it before the next one comes."""
 
     def __init__(self, stack: Stack, infra: PrivateInfra, probe: LagProbe, args: argparse.Namespace,
                  rng: random.Random) -> None:
@@ -185,20 +204,15 @@ class Chaos:
         self.faults += [Fault("db", "ferretdb") for _ in range(args.db_stops)]
         rng.shuffle(self.faults)
         self.t0 = time.monotonic()
-        self.repaired = asyncio.Event()
 
     async def run(self, span: float) -> None:
-        """Each fault at its moment, or as soon as the one before is repaired (its target
-        restarted), so all of them fall into the push even when the pipeline lags behind;
-        recovery is measured beside, and may overlap the next fault."""
+        """Each fault at its moment, or as soon as the one before has recovered: one at a
+        time, so each recovery is the fault's own (overlapping ones summed their backlogs
+        and a recovery counted the next faults' too)."""
         moments = sorted(self.rng.uniform(0.05, 0.9) * span for _ in self.faults)
-        measuring = []
         for fault, moment in zip(self.faults, moments, strict=True):
             await asyncio.sleep(max(0.0, self.t0 + moment - time.monotonic()))
-            measuring.append(asyncio.create_task(self.inject(fault)))
-            await self.repaired.wait()
-            self.repaired.clear()
-        await asyncio.gather(*measuring)
+            await self.inject(fault)
 
     async def inject(self, fault: Fault) -> None:
         fault.at_s = time.monotonic() - self.t0
@@ -208,7 +222,6 @@ class Chaos:
             await self.break_and_repair(fault)
         finally:
             fault.down_s = time.monotonic() - start
-            self.repaired.set()
         fault.recovered_s = await self.recovered(start, fault, max(self.args.lag_ok, before or 0))
         print(f"  fault {fault.row()}; lag now {self.probe.by_group}", flush=True)
 
@@ -247,15 +260,26 @@ class Chaos:
         """Seconds from the fault until every process is ready and the lag is back at the
         level before it (or `--lag-ok` records, the steady level at the offered rate);
         None after the timeout."""
-        end = start + self.args.recovery_timeout
+        end, shown = start + self.args.recovery_timeout, 0.0
+        seen: dict[str, tuple[float, float, float]] = {}
         while time.monotonic() < end:
             lag = await self.probe.total()
             if lag is not None:
                 fault.lag_peak = max(fault.lag_peak, lag)
-            ready = all(await asyncio.gather(*(asyncio.to_thread(p.ready)
-                                               for p in self.stack.services.values())))
-            if ready and lag is not None and lag <= level:
+            procs = list(self.stack.services.values())
+            ready = await asyncio.gather(*(asyncio.to_thread(p.ready) for p in procs))
+            if all(ready) and lag is not None and lag <= level:
                 return time.monotonic() - start
+            if self.args.trace and time.monotonic() - shown >= 5:
+                shown = time.monotonic()
+                waiting = [p.name for p, r in zip(procs, ready, strict=True) if not r]
+                now = {p.name: await asyncio.to_thread(activity, p) for p in procs}
+                busy = " ".join(
+                    f"{n}:{c - seen[n][0]:.1f}cpu/{h - seen[n][1]:.1f}s/{b - seen[n][2]:.0f}"
+                    for n, (c, h, b) in now.items() if n in seen)
+                seen = now
+                print(f"    {fault.target} +{shown - start:.0f} s: lag {lag} (ok at {level}) "
+                      f"{self.probe.by_group}, not ready {waiting}; {busy}", flush=True)
             await asyncio.sleep(1)
         return None
 
@@ -345,11 +369,21 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--log-dir", default="", help="service logs (default deploy/local/.data)")
     p.add_argument("--keep-infra", action="store_true", help="keep the private data dir")
     p.add_argument("--json", action="store_true", help="print the figures as a last line")
+    p.add_argument("--trace", action="store_true",
+                   help="print lag per group and unready processes every 5 s of a recovery")
     return p
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main() -> int:
     args = parser().parse_args()
+    # Stopped by SIGTERM or SIGINT (ignored in a background job), the run still stops its
+    # services and its private infrastructure on the way out.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     # The probe's clients complain on every attempt while the broker is down, as intended.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]

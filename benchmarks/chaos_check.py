@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections import Counter
@@ -38,10 +39,7 @@ async def read_topic(bootstrap: str, topic: str) -> list[Any]:
                                 enable_auto_commit=False, max_partition_fetch_bytes=8 << 20)
     await consumer.start()
     try:
-        parts = [TopicPartition(topic, p) for p in sorted(
-            consumer.partitions_for_topic(topic) or await _partitions(consumer, topic))]
-        if not parts:
-            return []
+        parts = [TopicPartition(topic, p) for p in sorted(await _partitions(consumer, topic))]
         consumer.assign(parts)
         ends = await consumer.end_offsets(parts)
         await consumer.seek_to_beginning(*parts)
@@ -61,9 +59,17 @@ async def read_topic(bootstrap: str, topic: str) -> list[Any]:
         await consumer.stop()
 
 
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
-    await consumer._client.force_metadata_update()  # aiokafka has no public call
-    return consumer.partitions_for_topic(topic) or set()
+async def _partitions(consumer: AIOKafkaConsumer, topic: str, wait_s: float = 60) -> set[int]:
+    """The topic's partitions; an error if the broker does not name them within `wait_s`.
+    A run's dead-letter topic once read as empty while the normalizer had 461 records on it
+    acknowledged: an unknown topic must fail the validation, not count as no records."""
+    deadline = asyncio.get_running_loop().time() + wait_s
+    while not (found := consumer.partitions_for_topic(topic)):
+        if asyncio.get_running_loop().time() > deadline:
+            raise RuntimeError(f"the broker does not know topic {topic}")
+        await consumer._client.force_metadata_update()  # aiokafka has no public call
+        await asyncio.sleep(1)
+    return set(found)
 
 
 @dataclass

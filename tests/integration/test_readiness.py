@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from faststream.kafka import KafkaBroker
 
 from services.normalizer.config import NormalizerSettings
 from services.normalizer.main import build_app
+from shared.runtime import broker_check
 from shared.settings import CommonSettings
 from shared.topics import TopicSettings
 from tests.conftest import Infra
@@ -46,3 +48,19 @@ async def test_the_ready_gauge_is_set_by_the_started_app_and_stops_with_it(
     finally:
         await app.stop()
     assert _checking() == []  # cancelled on shutdown
+
+
+async def test_the_broker_check_asks_kafka_for_its_brokers_and_no_topic(infra: Infra) -> None:
+    broker = KafkaBroker(infra.bootstrap)
+    check = broker_check(broker)
+    assert await check() is False  # not connected yet
+    await broker.connect()
+    try:
+        assert await check() is True
+        # What the check sends: a metadata request naming no topic answers with none, where
+        # FastStream's ping (every topic) would decode the whole cluster's metadata.
+        assert await broker.config.admin_client.describe_topics([]) == []
+        assert await broker.config.admin_client.list_topics()  # the cluster has topics
+    finally:
+        await broker.stop()
+    assert await check() is False

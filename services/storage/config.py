@@ -21,3 +21,7 @@ class StorageSettings(BaseSettings):
     batch_max_records: int = Field(default=500, ge=1)
     batch_timeout_ms: int = Field(default=200, ge=1)
     retry_backoff_s: float = Field(default=1.0, ge=0)
+    # news.story and news.links carry small events that no reader waits on within a second,
+    # so their fetches wait longer than the articles' (CommonSettings.kafka_fetch_max_wait_ms):
+    # two consumers polling quiet topics 20 times a second were most of an idle storage's CPU.
+    events_fetch_max_wait_ms: int = Field(default=500, ge=0)

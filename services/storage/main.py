@@ -69,7 +69,8 @@ def build_app(settings: StorageSettings | None = None, repo: ArticleRepository |
         names.story, group_id=f"{settings.group_id}-stories", auto_offset_reset="earliest",
         batch=True, max_records=settings.batch_max_records,
         batch_timeout_ms=settings.batch_timeout_ms, ack_policy=AckPolicy.NACK_ON_ERROR,
-        decoder=batch_records, **fetch_options(common),
+        decoder=batch_records, fetch_min_bytes=common.kafka_fetch_min_bytes,
+        fetch_max_wait_ms=settings.events_fetch_max_wait_ms,
     )
     async def on_story(msg: KafkaMessage) -> None:
         await handler.handle_events(await batch_records(msg), "story")
@@ -79,7 +80,8 @@ def build_app(settings: StorageSettings | None = None, repo: ArticleRepository |
         names.links, group_id=f"{settings.group_id}-links", auto_offset_reset="earliest",
         batch=True, max_records=settings.batch_max_records,
         batch_timeout_ms=settings.batch_timeout_ms, ack_policy=AckPolicy.NACK_ON_ERROR,
-        decoder=batch_records, **fetch_options(common),
+        decoder=batch_records, fetch_min_bytes=common.kafka_fetch_min_bytes,
+        fetch_max_wait_ms=settings.events_fetch_max_wait_ms,
     )
     async def on_links(msg: KafkaMessage) -> None:
         await handler.handle_events(await batch_records(msg), "links")

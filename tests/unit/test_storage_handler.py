@@ -245,3 +245,7 @@ def test_story_and_link_events_are_consumed_a_poll_at_a_time() -> None:
     subscribers: list[Any] = list(broker.subscribers)
     batched = {t.name for s in subscribers for t in s.topics if "Batch" in type(s).__name__}
     assert batched == {"w.news.enriched", "w.news.story", "w.news.links"}
+    # The events' fetches wait longer than the articles' (quiet topics, no reader waiting).
+    waits = {t.name: s._connection_args["fetch_max_wait_ms"] for s in subscribers
+             for t in s.topics}
+    assert waits == {"w.news.enriched": 50, "w.news.story": 500, "w.news.links": 500}

@@ -328,7 +328,7 @@ async def phase_one(db: Any, storage: ServiceProcess, client: Pusher,
 
 async def phase_two(db: Any, storage: ServiceProcess, client: Pusher,
                     wires: list[Wire], *, rate: float, timeout: float,
-                    before: int) -> tuple[float, float]:
+                    before: int, meter: CpuMeter) -> tuple[float, float]:
     gate = asyncio.Semaphore(512)  # bounds open requests if ingest stalls (then offered < rate)
     start = time.monotonic()
     tasks = []
@@ -342,6 +342,8 @@ async def phase_two(db: Any, storage: ServiceProcess, client: Pusher,
           f"({len(wires) / offered_s:.1f}/s), {len(accepted)} accepted; refused by status: "
           f"{client.refused or 'none'}", flush=True)
     await wait_count(storage, before + len(accepted), timeout, "phase two")
+    # At a steady rate the polls are small, and what each one costs counts per article.
+    meter.report(len(accepted))
     stored: Docs = await db["articles"].find(
         {}, {"stored_at": 1, "received_at": 1, "enriched_at": 1}).to_list(None)
     mine = sorted((d for d in stored if d["_id"] in accepted), key=lambda d: d["received_at"])
@@ -393,12 +395,10 @@ async def pipeline_run(args: argparse.Namespace) -> dict[str, Any]:
                                  timeout=args.timeout, meter=CpuMeter(stack))
         if result["stored"] < len(first):
             print("  phase one timed out: its backlog inflates phase two's latency")
-        meter = CpuMeter(stack)
         p50, p99 = await phase_two(db, storage, client, second, rate=args.rate,
                                    timeout=args.timeout,
-                                   before=await asyncio.to_thread(inserted, storage))
-        # At a steady rate the polls are small, and what each one costs counts per article.
-        meter.report(len(second))
+                                   before=await asyncio.to_thread(inserted, storage),
+                                   meter=CpuMeter(stack))
         await client.close()
         result |= {"p50_ms_at_50": p50, "p99_ms_at_50": p99}
         if not args.keep_db:

@@ -36,6 +36,7 @@ from pymongo import AsyncMongoClient
 
 from benchmarks.enrich import corpus_sentences
 from deploy.launcher import ROOT, ServiceProcess, Stack
+from deploy.private_infra import PrivateInfra
 from services.storage.repository import MongoArticleRepository
 from shared.events import BodyBlock, CanonicalArticle, EnrichedArticle, Enrichment
 
@@ -207,12 +208,15 @@ class CpuMeter:
     services, the broker, the database and this benchmark's own pusher. Their sum per stored
     article is what caps the end-to-end rate on a machine of a few cores."""
 
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: Stack, infra: dict[str, int] | None = None) -> None:
         run_dir = ROOT / "deploy" / "local" / ".data" / "run"
         self.pids = {name: s.proc.pid for name, s in stack.services.items() if s.proc}
         for name in ("kafka", "mongo"):
             pid_file = run_dir / f"{name}.pid"
-            if pid_file.exists():
+            if infra is not None:
+                if name in infra:
+                    self.pids[name] = infra[name]
+            elif pid_file.exists():
                 self.pids[name] = int(pid_file.read_text().split()[0])
         self.pids["pusher"] = os.getpid()
         self.start = self.read()
@@ -373,8 +377,13 @@ def latency_split(docs: Docs, windows: int = 6) -> None:
     print(f"  p50/max per {windows} windows of the offer: {', '.join(parts)} ms")
 
 
-async def pipeline_run(args: argparse.Namespace) -> dict[str, Any]:
-    bootstrap, mongo = os.environ["NEWSWIRE_KAFKA_BOOTSTRAP"], os.environ["NEWSWIRE_MONGO_URL"]
+async def pipeline_run(args: argparse.Namespace, infra: PrivateInfra | None = None
+                       ) -> dict[str, Any]:
+    if infra is None:
+        bootstrap, mongo = os.environ["NEWSWIRE_KAFKA_BOOTSTRAP"], os.environ["NEWSWIRE_MONGO_URL"]
+    else:
+        bootstrap, mongo = infra.bootstrap, infra.mongo_url
+    infra_pids = infra.pids() if infra is not None else None
     run = uuid.uuid4().hex[:8]
     phase2_n = int(args.rate * args.seconds)
     source = Articles(run, args.n + phase2_n, timedelta(hours=args.span_hours))
@@ -392,13 +401,13 @@ async def pipeline_run(args: argparse.Namespace) -> dict[str, Any]:
         db = mongo_client[stack.mongo_db]
         storage = stack["storage"]
         result = await phase_one(db, storage, client, first, concurrency=args.concurrency,
-                                 timeout=args.timeout, meter=CpuMeter(stack))
+                                 timeout=args.timeout, meter=CpuMeter(stack, infra_pids))
         if result["stored"] < len(first):
             print("  phase one timed out: its backlog inflates phase two's latency")
         p50, p99 = await phase_two(db, storage, client, second, rate=args.rate,
                                    timeout=args.timeout,
                                    before=await asyncio.to_thread(inserted, storage),
-                                   meter=CpuMeter(stack))
+                                   meter=CpuMeter(stack, infra_pids))
         await client.close()
         result |= {"p50_ms_at_50": p50, "p99_ms_at_50": p99}
         if not args.keep_db:
@@ -458,6 +467,8 @@ def main() -> int:
     parser.add_argument("--replicas", action="append", default=[], metavar="SERVICE=N",
                         help="run N processes of a stateless service (e.g. enrichment=2)")
     parser.add_argument("--keep-db", action="store_true", help="keep the benchmark database")
+    parser.add_argument("--private-infra", action="store_true",
+                        help="start a Kafka and a FerretDB of its own (deploy/private_infra.py)")
     parser.add_argument("--json", action="store_true", help="print the figures as a last line")
     parser.add_argument("--storage-compare", action="store_true",
                         help="only compare the storage write path with naive replace_one")
@@ -468,7 +479,13 @@ def main() -> int:
     if args.storage_compare:
         asyncio.run(storage_vs_naive(args.store_n, 500, args.repeats))
         return 0
-    result = asyncio.run(pipeline_run(args))
+    if args.private_infra:
+        # A Kafka and a FerretDB of the run's own: other jobs' tests on the shared ones
+        # neither slow it nor count in its CPU figures.
+        with PrivateInfra() as infra:
+            result = asyncio.run(pipeline_run(args, infra))
+    else:
+        result = asyncio.run(pipeline_run(args))
     if args.json:  # NaN (nothing stored to measure) is not JSON: null instead
         print(json.dumps({k: None if isinstance(v, float) and math.isnan(v) else v
                           for k, v in result.items()}))

@@ -43,6 +43,19 @@ _BOILERPLATE_TEXT = re.compile(
     r"|^(abbildung|abb\.|figure|fig\.|bild|foto|beitragsbild|titelbild|photo)\s*\d*\s*:"
     r"|©\s*[\w .-]{1,30}/\s*[\w .-]{1,40}$"
     r"|^>>.*<<$"
+    # Credit and source lines of images, reading-time and time-stamp lines, share and print
+    # lines of the article itself.
+    r"|^(fotos|bilder|bildquelle|bildnachweis|bildrechte|images?|credits?|photo credit"
+    r"|photos|crédits?( photo)?|créditos?|fotografía|fot\.|zdjęcie)\s*:"
+    r"|^(lesezeit|lesedauer|reading time|temps de lecture|tiempo de lectura|czas czytania)\b"
+    r"|^\d+\s*(min\.?|minutes?|minuten)\s*(read|lesezeit|de lecture|de lectura)?$"
+    r"|^(aktualisiert|zuletzt aktualisiert|veröffentlicht|erstellt|updated|last updated"
+    r"|published|posted|mis à jour|publié|actualizado|publicado|aggiornato|pubblicato"
+    r"|zaktualizowano|opublikowano)( am| on| le| el| il)?\s*:?\s*[\d.,/: -]*(uhr)?$"
+    r"|^((diesen |den )?(artikel|beitrag|seite) (teilen|drucken|versenden|merken|bewerten)"
+    r"|jetzt teilen|auf (facebook|twitter|whatsapp|x) teilen|share on (facebook|twitter|x)"
+    r"|share (this )?(article|story|post)|e-?mail|whatsapp|facebook|twitter|linkedin"
+    r"|pinterest|xing)$"
     # Newsletter plugs (also "Musiknewsletter"), contact and follow-us lines.
     # Navigation, sharing, tagging and legal lines of page templates.
     r"|^(nach oben|zurück nach oben|back to top|zurück zur (übersicht|listenansicht)|drucken"
@@ -97,7 +110,8 @@ _TAIL_OPENER = re.compile(
     r"|kommentare|comments|leave a (reply|comment)|schreibe(n sie)? einen kommentar"
     # The site or author introducing itself, sharing and rating widgets.
     r"|über (uns|mich|das|den|die)\b|about (us|me|the author)\b|teilen( sie)?( dies| das)?"
-    r"( mit)?:?$|share (this|on)\b|bewerten:?$|rate this"
+    r"( mit)?:?$|(der|die|zum|zur) autor(in)?:?$|the author:?$"
+    r"|share (this|on)\b|bewerten:?$|rate this"
     r"|ähnliche (beiträge|artikel)|related posts|meistgelesen|most (read|popular)|top-themen"
     # The same openers in French, Spanish, Portuguese, Italian, Polish and Dutch.
     r"|comentarios|commentaires|commenti|komentarze|comentários|reacties"

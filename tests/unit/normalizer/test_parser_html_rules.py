@@ -135,3 +135,20 @@ def test_a_closing_comments_section_in_another_language_is_cut() -> None:
     story = "".join(f"<p>{text}</p>" for text in STORY * 2)
     xml = f"<body>{story}<h2>Comentarios</h2><p>Great article, thanks!</p></body>"
     assert [block.text for block in body_blocks(etree.fromstring(xml))] == STORY * 2
+
+
+def test_credit_reading_time_stamp_and_share_lines_are_dropped() -> None:
+    from lxml import etree
+
+    from services.normalizer.parsers.html_blocks import body_blocks
+
+    # (Late in the text a share line would also end the article: it opens a closing section.)
+    lines = ["Share this story", "Bildnachweis: City Press Agency", "Crédit photo : Jane Doe",
+             "Lesezeit: 3 Minuten", "4 min read", "Aktualisiert am 30.12.2016, 14:05 Uhr",
+             "Posted on", "Artikel merken", "WhatsApp"]
+    texts = [STORY[0], *lines, *STORY[1:], *STORY]
+    xml = "<body>" + "".join(f"<p>{text}</p>" for text in texts) + "</body>"
+    assert [block.text for block in body_blocks(etree.fromstring(xml))] == STORY * 2
+    # A paragraph that only opens with such a word stays: "Updated figures show …".
+    kept = "Updated figures show the cycle path will cost less than the council first feared."
+    assert [b.text for b in body_blocks(etree.fromstring(f"<body><p>{kept}</p></body>"))] == [kept]

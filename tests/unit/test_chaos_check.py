@@ -4,10 +4,11 @@ applied in any order, and fuzzed inputs that went nowhere."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pytest
 
-from benchmarks.chaos_check import Reference, Sent, account_fuzz, story_diffs
+from benchmarks.chaos_check import Reference, Sent, _partitions, account_fuzz, story_diffs
 from benchmarks.chaos_inputs import Push, fuzz_pushes, valid_pushes
 from shared import dlq
 from shared.events import CanonicalArticle, EnrichedArticle, Enrichment, RelatedLink
@@ -90,3 +91,29 @@ def test_inputs_hold_versions_out_of_order_and_fuzz_is_reproducible() -> None:
         seen[p.article] = max(seen.get(p.article, 0), p.version)
     assert out_of_order > 0
     assert [p.body for p in fuzz_pushes(50, seed=1)] == [p.body for p in fuzz_pushes(50, seed=1)]
+
+
+class Metadata:
+    """A consumer whose broker names the topic only after `late` metadata updates."""
+
+    def __init__(self, late: int | None) -> None:
+        self.late, self.updates = late, 0
+        self._client = self
+
+    def partitions_for_topic(self, _topic: str) -> set[int] | None:
+        return {0, 1, 2} if self.late is not None and self.updates >= self.late else None
+
+    async def force_metadata_update(self) -> bool:
+        self.updates += 1
+        return True
+
+
+async def test_a_topic_the_consumer_does_not_know_yet_is_waited_for_not_read_as_empty(
+        ) -> None:
+    # One run's dead-letter topic read as no records: its 461 dead letters counted as lost.
+    late: Any = Metadata(late=2)
+    assert await _partitions(late, "dlq", wait_s=30) == {0, 1, 2}
+    assert late.updates == 2
+    never: Any = Metadata(late=None)
+    with pytest.raises(RuntimeError, match="does not know topic dlq"):
+        await _partitions(never, "dlq", wait_s=1.5)

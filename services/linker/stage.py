@@ -23,7 +23,7 @@ log = logging.getLogger("newswire.linker")
 @dataclass
 class SnapshotPolicy:
     every: int = 5000
-    seconds: float = 30.0
+    seconds: float = 120.0  # LinkerSettings.snapshot_seconds says why
     # A dump that takes longer than this is given up (its child killed); the next one retries.
     dump_timeout: float = 300.0
 

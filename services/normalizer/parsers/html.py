@@ -15,7 +15,7 @@ from shared.sanitize import clean_text, safe_keys
 from .base import EmptyDocument, ParseInput, Parser
 from .common import build_article, parse_datetime, str_or_none
 from .html_blocks import body_blocks, drop_furniture, ld_body_blocks
-from .markup import all_text, xp_elements, xp_strings
+from .markup import xp_elements, xp_strings
 
 _JSONLD = etree.XPath('//script[@type="application/ld+json"]/text()')
 _META = etree.XPath("//meta[@content]")
@@ -98,6 +98,8 @@ def _image(value: Any) -> Image | None:
     return None
 
 
+# Text of an element without what scripts and styles hold.
+_VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
 # A "description" longer than this is a whole text, not a summary.
 _MAX_TEASER_CHARS = 1500
 # Extracted text shorter than this share of the JSON-LD articleBody: the extraction failed.
@@ -124,7 +126,8 @@ def _teaser(ld: dict[str, Any], tree: etree._Element) -> str | None:
     """
     found: list[str] = [ld["description"]] if isinstance(ld.get("description"), str) else []
     for item in cast("list[str | etree._Element]", _DESCRIPTIONS(tree)):
-        text = item if isinstance(item, str) else all_text(item)
+        text = item if isinstance(item, str) else "".join(
+            cast("list[str]", _VISIBLE_TEXT(item)))
         if len(text) <= _MAX_TEASER_CHARS:
             found.append(text)
     return max((clean_text(text) for text in found), key=len, default=None) or None

@@ -152,3 +152,27 @@ def test_credit_reading_time_stamp_and_share_lines_are_dropped() -> None:
     # A paragraph that only opens with such a word stays: "Updated figures show …".
     kept = "Updated figures show the cycle path will cost less than the council first feared."
     assert [b.text for b in body_blocks(etree.fromstring(f"<body><p>{kept}</p></body>"))] == [kept]
+
+
+def test_hostile_descriptions_and_a_huge_page_stay_plain_and_fast() -> None:
+    import time
+
+    lead = "The council voted for a new cycle path along the main road, to be built by autumn."
+    body = (
+        '<article itemscope itemtype="https://schema.org/NewsArticle">'
+        f'<div itemprop="description"><script>alert("x")</script><p>{lead} &amp; more</p></div>'
+        f"{_paragraphs(STORY)}</article>"
+    )
+    head = '<meta property="og:description" content="&lt;img src=x onerror=alert(1)&gt;">'
+    article = _parse(_page(body, head))
+    assert article.teaser == f"{lead} & more"
+    # Fifty thousand small furniture boxes around a nest of containers: linear, no blow-up.
+    boxes = '<div class="share-box"><span>Share</span></div>' * 50_000
+    nest = "<div>" * 200 + _paragraphs(STORY) + "</div>" * 200
+    start = time.process_time()
+    text = _parse(_page(f"<article>{boxes}{nest}</article>")).body_text
+    assert time.process_time() - start < 30
+    assert STORY[0] in text and "Share" not in text
+    # Nesting beyond the HTML parser's depth limit loses the text, not the service.
+    deep = "<div>" * 5_000 + _paragraphs(STORY) + "</div>" * 5_000
+    assert _parse(_page(deep)).headline == "Council backs cycle path"

@@ -32,8 +32,8 @@ def build_app(settings: IngestSettings | None = None) -> tuple[AsgiFastStream, K
     settings = settings or IngestSettings()
     configure(SERVICE, settings.common.log_level, json_lines=settings.common.log_json)
     metrics = ServiceMetrics(SERVICE)
-    # Pushes refused before Kafka count as dead letters of these reasons (see http.py).
-    metrics.declare("ingest_http", reasons=("payload_too_large", "bad_request"))
+    # Pushes refused before Kafka are answered 4xx and counted by outcome, not as dead letters.
+    metrics.declare("ingest_http")
     names = settings.common.topics.names()
     # Large wires must fit one request; the broker's own limit (1 MiB default) is raised to match.
     broker = make_broker(settings.common, SERVICE, metrics,

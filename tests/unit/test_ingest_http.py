@@ -51,11 +51,12 @@ def _push(client: httpx.AsyncClient, token: str | None, source: str,
                        headers=headers)
 
 
-async def test_push_answers_202_with_the_id_of_what_kafka_got() -> None:
+async def test_push_answers_202_with_the_id_kafka_got_and_refusals_are_no_dead_letters() -> None:
     broker = KafkaBroker()
     got = _raw_sink(broker)
     settings = IngestSettings(max_payload_bytes=2048)
-    app = articles_endpoint(broker, settings, ServiceMetrics("ingest"))
+    metrics = ServiceMetrics("ingest")
+    app = articles_endpoint(broker, settings, metrics)
     async with TestKafkaBroker(broker):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
@@ -76,6 +77,12 @@ async def test_push_answers_202_with_the_id_of_what_kafka_got() -> None:
     assert no_source.status_code == 400 and "source" in no_source.json()["error"]
     assert empty.status_code == 400
     assert wrong.status_code == 405
+    # Refusals are answered to the client and counted by outcome; none is a dead letter.
+    samples = [s for m in metrics.registry.collect() for s in m.samples]
+    counted = {s.labels["outcome"]: s.value for s in samples
+               if s.name == "newswire_messages_total" and s.labels["stage"] == "ingest_http"}
+    assert counted["too_large"] == 1 and counted["bad_request"] == 2 and counted["ok"] == 1
+    assert sum(s.value for s in samples if s.name == "newswire_dlq_messages_total") == 0
 
 
 async def test_each_token_pushes_only_as_its_own_sources(

@@ -6,6 +6,10 @@ a compound that ends with it ("Bürgerkrieg" -> "krieg").
 
 from __future__ import annotations
 
+# Words that begin with a cue or a label stem but never name its topic, in any language:
+# "important"/"importante" is no import, Armenia and German "Armen" (arms, the poor) no army.
+NOT_TERMS: tuple[str, ...] = ("importan", "armen")
+
 CUES: dict[str, tuple[str, ...]] = {
     # conflict, war and peace
     "medtop:16000000": ("konflikt", "conflict", "conflit", "conflitto", "krise", "crisis",

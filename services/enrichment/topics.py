@@ -10,7 +10,7 @@ from itertools import pairwise
 
 from shared.events import Subject
 
-from .cues import CUES, WEAK_CUES
+from .cues import CUES, NOT_TERMS, WEAK_CUES
 from .doc import Doc
 from .stopwords import FUNCTION_WORDS
 from .topic_lexicon import top_terms
@@ -98,7 +98,7 @@ class TermIndex:
             if len(self._memo) + len(self.misses) >= _MEMO_SIZE:
                 self._memo.clear()
                 self.misses.clear()
-            if word in self.stop or len(word) < 3:
+            if word in self.stop or len(word) < 3 or word.startswith(NOT_TERMS):
                 found: dict[str, float] = {}
             elif " " in word:
                 found = self._phrase(word)

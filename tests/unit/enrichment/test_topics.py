@@ -65,6 +65,15 @@ def test_english_cue_that_is_a_german_function_word_is_not_indexed() -> None:
     assert index.lookup("krieg")
 
 
+@pytest.mark.parametrize("lang", ["en", "de", "fr", "es"])
+def test_words_that_only_begin_like_a_cue_are_no_topic_evidence(lang: str) -> None:
+    index = build_index(shared_vocabulary(), lang)
+    for word in ("important", "importance", "importante", "armenia", "armenien", "armen"):
+        assert index.lookup(word) == [], word
+    # The cues themselves still count.
+    assert index.lookup("imports") and index.lookup("armee")
+
+
 def test_two_word_label_scores_as_phrase_more_than_its_words_alone() -> None:
     enricher = TopicEnricher(hide_source=True)
     phrase = enricher.scores(_doc("Rates", "The central bank raised interest rates.", "en"))

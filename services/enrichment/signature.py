@@ -219,6 +219,8 @@ class Similarity(NamedTuple):
     # Both headlines fold to the same words: a re-issue, or the next instalment of a series
     # (a digest, a league's results, a bulletin) whose headline never changes.
     same_headline: bool = False
+    # Both headline keys, read only by the rules that ask what the headlines share.
+    headlines: tuple[str, str] = ("", "")
 
     def reasons(self) -> tuple[str, ...]:
         out = []
@@ -342,4 +344,5 @@ class Probe:
         return Similarity(round(score, 4), round(ents, 4), round(text, 4), round(hours, 1),
                           tuple(shared), dice, strong, at_o - at_l, at_l,
                           self.tabular + b.tabular, min(len(a_sk), len(b_sk)),
-                          bool(self.headline) and self.headline == b.headline_key)
+                          bool(self.headline) and self.headline == b.headline_key,
+                          (self.headline, b.headline_key))

@@ -13,9 +13,11 @@ from .store import StoredArticle
 from .stories import StoryState
 
 # Bumped whenever what is stored means something else: format 4 stores the table flag that
-# also marks name lists and press digests, and states made under older link rules. An older
-# snapshot is refused, and the linker rebuilds its state by replaying the stream instead.
-FORMAT = 4
+# also marks name lists and press digests; format 5, states made under the link rules that
+# need headline words and count acronyms and place echoes once (the same fields, but stories
+# an older rule merged). An older snapshot is refused, and the linker rebuilds its state by
+# replaying the stream instead.
+FORMAT = 5
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

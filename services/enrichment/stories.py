@@ -10,6 +10,7 @@ from shared.events import RelatedArticle, RelatedLink
 from .doc import Doc
 from .memory import MemoryForest, MemoryIndex, MemoryLinks
 from .signature import WEIGHTS, Probe, Similarity, headline_key, node_key, signature
+from .stopwords import ALL as ALL_STOPWORDS
 from .store import ArticleIndex, SourceLinks, StoredArticle, StoryForest, with_duplicate
 
 
@@ -27,20 +28,68 @@ class Linked:
     moved: tuple[str, ...] = ()  # the articles of the merged_from stories
 
 
-def repeats(shared: tuple[str, ...]) -> tuple[int, float]:
+def _initials(words: list[str]) -> set[str]:
+    """An organisation's initials, with and without its function words ("PUK" and "PUoK" for
+    the Patriotic Union of Kurdistan)."""
+    content = [w for w in words if w not in ALL_STOPWORDS]
+    return {"".join(w[0] for w in words), "".join(w[0] for w in content)}
+
+
+def repeats(shared: tuple[str, ...], acronyms: bool = True) -> tuple[int, float]:
     """How many shared people and organisations only repeat another shared one ("MFS" beside
-    "MFS Communications Co Inc", "Braves" beside "Atlanta Braves"), and their weight: the
-    same name counted twice, not a second thing in common."""
+    "MFS Communications Co Inc", "Braves" beside "Atlanta Braves", and with acronyms "KDP"
+    beside "Kurdistan Democratic Party"), and their weight: the same name counted twice, not
+    a second thing in common."""
     longer: dict[str, list[set[str]]] = {"o": [], "p": []}
+    initials: set[str] = set()
     names = []
     for k in shared:
         if k[0] in "op":
-            words = set(k[2:].split())
+            split = k[2:].split()
+            words = set(split)
             names.append((k[0], words))
             if len(words) > 1:
                 longer[k[0]].append(words)
-    alias = [kind for kind, words in names if any(words < o for o in longer[kind])]
+                if acronyms and k[0] == "o":
+                    initials |= _initials(split)
+    alias = [kind for kind, words in names if any(words < o for o in longer[kind])
+             or (kind == "o" and len(words) == 1 and not words.isdisjoint(initials))]
     return len(alias), sum(WEIGHTS[kind] for kind in alias)
+
+
+def echoes(shared: tuple[str, ...]) -> tuple[int, float]:
+    """How many shared one-word keyphrases only repeat a shared place's name ("rwanda" beside
+    Rwanda, the stem "pakista" beside Pakistan), and their weight: the place said twice, not
+    a word about what happened there."""
+    words = [w for k in shared if k[0] == "l" for w in k[2:].split()]
+    echo = [k for k in shared if k[0] == "k" and len(k) >= 5 and " " not in k
+            and any(w.startswith(k[2:]) for w in words)]
+    return len(echo), sum(WEIGHTS["k"] for _ in echo)
+
+
+def headline_words(key: str) -> set[str]:
+    """A folded headline's content words: four letters or more, no number, no stopword."""
+    return {w for w in key.split() if len(w) >= 4 and not w.isdigit() and w not in ALL_STOPWORDS}
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Equal, or one begins the other and the shorter has five letters or more: a crude stem
+    ("berlin" and "berliner", "brussel" and "brussels", "masern" and "masernausbruch")."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return short == long or (len(short) >= 5 and long.startswith(short))
+
+
+def headlines_share(sim: Similarity, besides: str = "") -> bool:
+    """Whether the two headlines share a content word that is no part of a shared name of the
+    kinds in `besides` ("op": people and organisations; "l": places): what the two reports
+    are about."""
+    a, b = sim.headlines
+    words_a, words_b = headline_words(a), headline_words(b)
+    if besides:
+        names = {w for k in sim.shared if k[0] in besides for w in k[2:].split()}
+        words_a = {w for w in words_a if not any(_same_word(w, n) for n in names)}
+        words_b = {w for w in words_b if not any(_same_word(w, n) for n in names)}
+    return any(_same_word(x, y) for x in words_a for y in words_b)
 
 
 @dataclass(frozen=True)
@@ -49,7 +98,10 @@ class LinkPolicy:
     needs near-duplicate text, or shared people or organisations that make up much of both
     articles' keys, or (within place_hours) places and keyphrases that do. Tables (results,
     standings, prices, name lists, press digests) share names without sharing an event, so
-    they need more; so does a lone shared name, and a series' next instalment never links."""
+    they need more; so does a lone shared name, and a series' next instalment never links.
+    Evidence that only repeats other evidence counts once (an acronym beside its name, a
+    keyphrase naming a shared place), and one or two shared names also need a word in common
+    in the headlines: who alone is a topic, what happened makes the event."""
 
     link: float = 0.15  # the similarity score an entity link needs at least
     link_entities: float = 0.35  # weighted Dice of the shared keys, with a person or org
@@ -65,6 +117,12 @@ class LinkPolicy:
     series: bool = True  # the same headline over different text never links
     aliases: bool = True  # a name repeating another ("Braves", "Atlanta Braves") counts once
     lone_name: bool = True  # one shared person or organisation needs a shared place too
+    acronyms: bool = True  # an acronym of another shared name ("KDP") counts once
+    echoes: bool = True  # places-only: a keyphrase repeating a shared place does not count
+    # Names links with at most this many shared people and organisations need the headlines
+    # to share a word: besides the name if it is one, since a minister or a police chief is in
+    # many stories; any word (a name in both headlines too) if they are two.
+    headline_names: int = 2
     window: timedelta = timedelta(days=4)
     # Candidates come ranked by the entity similarity their shared keys can reach, and only
     # those that can reach a decision: the few best are what links and fills related.
@@ -103,7 +161,7 @@ class LinkPolicy:
             if self.aliases:
                 # Repeats only lower the Dice and the count (the longest name is never one),
                 # so they are looked for only where the names would link.
-                n, weight = repeats(sim.shared)
+                n, weight = repeats(sim.shared, self.acronyms)
                 if n:
                     mass = sum(WEIGHTS.get(k[0], 1.0) for k in sim.shared)
                     dice *= (mass - weight) / mass
@@ -111,9 +169,27 @@ class LinkPolicy:
             # One shared person or organisation with no place in common is a topic (a union,
             # a minister, a club in many stories), not yet an event.
             alone = strong == 1 and not sim.places and self.lone_name
-            return "names" if dice >= self.link_entities and not alone else None
-        ok = (sim.places > 0 and sim.places + sim.phrases >= 2
-              and sim.dice >= self.link_places and sim.hours <= self.place_hours)
+            if dice < self.link_entities or alone:
+                return None
+            # A few shared names with nothing in common in the headlines are people who are
+            # in many stories (Lebed in a casino fire report and in the Chechnya talks).
+            thin = strong <= self.headline_names
+            if thin and not headlines_share(sim, besides="op" if strong == 1 else ""):
+                return None
+            return "names"
+        if not sim.places or sim.hours > self.place_hours:
+            return None
+        ok = sim.places + sim.phrases >= 2 and sim.dice >= self.link_places
+        if ok and self.echoes and sim.phrases:
+            n, weight = echoes(sim.shared)
+            if n:
+                # Without the keyphrases that only name a shared place again, the rest must
+                # still link, or the headlines must share a word that is not a place name.
+                mass = sum(WEIGHTS.get(k[0], 1.0) for k in sim.shared)
+                total = 2 * mass / sim.dice
+                dice = 2 * (mass - weight) / (total - 2 * weight)
+                ok = ((sim.places + sim.phrases - n >= 2 and dice >= self.link_places)
+                      or headlines_share(sim, besides="l"))
         return "places" if ok else None
 
     @property

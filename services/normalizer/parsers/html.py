@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, cast
 
 from lxml import etree
@@ -133,10 +134,22 @@ def _teaser(ld: dict[str, Any], tree: etree._Element) -> str | None:
     return max((clean_text(text) for text in found), key=len, default=None) or None
 
 
+# Between a page title and the site's name: "Site | Title", "Title - Site", "Title · Site".
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\u00b7\u2022\u2013\u2014-]|::)\s+")
+# How far into the body a block repeating the headline is still the page's title.
+_HEADLINE_BLOCKS = 5
+
+
 def _repeats_headline(first: str, headline: str) -> bool:
-    """The first block is the headline, alone or after a short kicker ("Thema X Headline")."""
-    return first == headline or (
-        len(headline) >= 20 and first.endswith(headline) and len(first) <= len(headline) + 40)
+    """The first block is the headline, alone or after a short kicker ("Thema X Headline").
+
+    A headline taken from the page's <title> carries the site's name; the page's own <h1>
+    does not, so its longest part counts too.
+    """
+    core = max(_TITLE_SEPARATORS.split(headline), key=len)
+    return first == headline or any(
+        len(title) >= 20 and first.endswith(title) and len(first) <= len(title) + 40
+        for title in {headline, core})
 
 
 class HtmlPageParser(Parser):
@@ -178,8 +191,12 @@ class HtmlPageParser(Parser):
         title = next(iter(xp_strings(_TITLE, tree)), None)
         headline = (str_or_none(ld.get("headline")) or str_or_none(meta.get("og:title"))
                     or str_or_none(title))
-        if body and headline and _repeats_headline(body[0].text, clean_text(headline)):
-            body = body[1:]  # the page's <h1> (with its kicker) repeats the headline
+        if headline:
+            # The page's <h1> (with its kicker) repeats the headline, first or after a date,
+            # a kicker or the teaser.
+            shown = clean_text(headline)
+            body = tuple(block for index, block in enumerate(body)
+                         if index >= _HEADLINE_BLOCKS or not _repeats_headline(block.text, shown))
         authors = _names(ld.get("author")) or _names(
             meta.get("author") or meta.get("article:author"))
         image = _image(ld.get("image")) or _image(meta.get("og:image"))

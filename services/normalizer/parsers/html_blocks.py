@@ -17,9 +17,16 @@ _BOXES = frozenset(("div", "section", "aside", "ul", "ol"))
 # Names of page parts that are furniture when small (captions, credits, share bars, bylines,
 # breadcrumbs, ads, sidebars, comment counts), but that some templates also give to the
 # container of the whole article ("has-sidebar", "post-with-comments"): only a box without a
-# heading, an article or several paragraphs, and with little text, is dropped.
-_SMALL_FURNITURE = re.compile("caption|credit|copyright|sharing|share|breadcrumb|byline|advert"
-                              "|recommend|subscribe|comments|sidebar")
+# heading, an article or several paragraphs, and with little text, is dropped. trafilatura
+# discards most of these itself, but not when it falls back to its other extractors, which
+# read the page as it came: author boxes and bios, social and follow-us bars, WordPress
+# widgets, ratings, previous/next and page navigation, paywall, sign-up and print boxes, and
+# date lines go before it runs.
+_SMALL_FURNITURE = re.compile(
+    r"caption|credit|copyright|sharing|share|breadcrumb|byline|advert|recommend|subscribe"
+    r"|comments|sidebar|author|bio\b|about|social|follow|widget_|textwidget|widget-area|rating"
+    r"|post-nav|next-|prev-|pagination|paywall|premium|signup|sign-up|print"
+    r"|(^|[\s_-])(date|time|dateline|timestamp|datum|fecha)([\s_-]|$)")
 _SMALL_BOXES = (*_BOXES, "p", "span", "figure")
 _IS_SMALL = etree.XPath("not(.//h1 or .//h2 or .//article) and count(.//p) < 4"
                         " and string-length(normalize-space(.)) < 1500")
@@ -94,10 +101,45 @@ _BOILERPLATE_MORE = re.compile(
     re.IGNORECASE,
 )
 
+# What embeds, players, paywalls and page widgets leave as lines: consent placeholders of
+# external content, social-media embed captions, listen-to-this and continue-below-the-ad
+# lines, paywall prompts, appeals for support, like/loading lines of blog widgets, gallery
+# counters, previous/next links and comment counts.
+_BOILERPLATE_WIDGETS = re.compile(
+    r"(^externe[rn]? inhalte?\b|empfohlener redaktioneller inhalt|^external content\b"
+    r"|an dieser stelle (finden sie|befindet sich) einen? extern|externe inhalte angezeigt"
+    r"|(enable|aktivieren sie) javascript|your browser does not support"
+    r"|^(ein beitrag geteilt von|a post shared by|une publication partagée par"
+    r"|una publicación compartida por)|(view|diesen beitrag) (this post )?(on|auf) instagram"
+    r"|^(artikel (anhören|vorlesen)|listen to (this )?(article|story)|écouter (cet|l')article"
+    r"|escuchar (este )?artículo|(text|artikel) vorlesen lassen)"
+    r"|(artikel|text|beitrag) (wird|geht) (unter|nach) (der|dem) (anzeige|werbung)"
+    r"|weiterlesen nach der anzeige|(story|article) continues below|continue reading below"
+    r"|scroll to continue|^(jetzt )?weiterlesen (mit|für)|bereits abonnent|already a subscriber"
+    r"|(subscribe|log ?in|sign in) to (continue|read)|to continue reading|exklusiv für abonnent"
+    r"|wählen sie ihren zugang|diesen artikel (weiter)?lesen"
+    r"|wesprzyj nas|unterstützen sie (uns|unsere arbeit|unabhängigen journalismus)"
+    r"|jetzt unterstützen|soutenez (nous|notre)|apoya (a )?nuestro|sostieni (il nostro|noi)"
+    r"|^(like this|gefällt mir|j'aime ça)\s*:?$|^(wird geladen|loading|chargement)\s*(…|\.\.\.)$"
+    r"|^(bild|foto|image|photo|slide)\s*\d+\s*(von|of|de|sur|di|z)\s*\d+$|^\d+\s*/\s*\d+$"
+    r"|^(zur )?(bildergalerie|fotostrecke|galerie|gallery)$"
+    r"|^(zum|zur) (video|bildergalerie|galerie)\b[^.]{0,40}$"
+    r"|^(…|\.\.\.)?\s*(weiter (zu|zum|zur)|zurück (zu|zum|zur)) [^.]{0,60}$"
+    r"|^((nächste|vorherige)[rs]? (artikel|beitrag|seite|kapitel)|(next|previous|prev)"
+    r" (post|article|story|page|chapter)|(article|page) (suivant|précédent)e?"
+    r"|(artículo|entrada|página) (siguiente|anterior)|(articolo|pagina) (successiv|precedent)[oa])"
+    r"\b[^.]{0,80}$"
+    r"|^\d+\s*(kommentare?|comments?|commentaires?|comentarios?|commenti|komentarz[ey]?)$"
+    r"|^((jetzt )?kommentieren|kommentar schreiben|write a comment|add a comment)$"
+    r"|^(stand|as of)\s*:\s*[\d.,/: -]+(uhr)?$)",
+    re.IGNORECASE,
+)
+
 
 def _boilerplate(text: str) -> bool:
     return len(text) < 300 and bool(_BOILERPLATE_TEXT.search(text)
-                                    or _BOILERPLATE_MORE.search(text))
+                                    or _BOILERPLATE_MORE.search(text)
+                                    or _BOILERPLATE_WIDGETS.search(text))
 
 
 # A short heading-like block in the last third that opens a list of other stories, comments or

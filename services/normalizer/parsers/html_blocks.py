@@ -134,12 +134,44 @@ _BOILERPLATE_WIDGETS = re.compile(
     r"|^(stand|as of)\s*:\s*[\d.,/: -]+(uhr)?$)",
     re.IGNORECASE,
 )
+# Lines around comments, corrections, affiliate links and pictures: login prompts, error
+# reports, commission notes, author notes, and picture credits that name an agency or a
+# stock library ("AFP / JANE DOE", "Foto: Getty Images").
+_BOILERPLATE_NOTES = re.compile(
+    r"(nur (angemeldete|registrierte) (benutzer|nutzer|user|leser)"
+    r"|bitte (melden sie sich an|registrieren sie sich|loggen sie sich ein)"
+    r"|(log ?in|sign in|register) to (comment|post a comment|reply)"
+    r"|connectez-vous pour (commenter|réagir)|inicia sesión para comentar"
+    r"|^(fehler (gefunden|entdeckt|melden)|haben sie einen fehler|report (an error|a typo))"
+    r"|affiliate[- ]?links?|(we|wir) (may )?(earn|erhalten) (a |eine )?(small )?(commission"
+    r"|provision)"
+    r"|^(der|die) autor(in)? (ist|war|lebt|arbeitet|schreibt)\b|^the author (is|was|lives)\b"
+    r"|^(l'auteur|l'autrice) (est|vit)\b|^(el|la) autor(a)? (es|vive)\b"
+    r"|^[^.]{0,80}\b(getty ?images|istock(photo)?|shutterstock|picture[- ]alliance|imago images"
+    r"|adobe ?stock|unsplash|pixabay)\b[^.]{0,40}$"
+    r"|^(\(?(foto|fotos|bild|photo|image|picture)\s*:|©)?\s*(afp|dpa|ap|reuters|epa|ansa|efe"
+    r"|getty)\s*/\s*[\w .-]{1,40}\)?$"
+    # Copyright and credit lines, symbolic-picture and no-liability notes, the site's
+    # distance from readers' comments, read-on links with an arrow.
+    r"|^(©|\(c\))|symbolbild|symbolfoto|angaben ohne gewähr|nicht (die|der) meinung der redaktion"
+    r"|meinung der redaktion dar|(anmelden|einloggen|registrieren),? um .{0,40}kommentar"
+    r"|^(weiterlesen|mehr lesen|read more|lire la suite|leer más|continua a leggere"
+    r"|czytaj dalej|lees verder|ler mais)\s*[:→»\u203a>.…]*$|^mehr lesen\s*:"
+    r"|^[>»\u203a]+\s*(mehr|more|plus|más)\b[^.]{0,30}$|\bfolge uns\b"
+    # Share buttons that name their network, in any of the languages above.
+    r"|^(share|teilen|partager|compartir|condividi|udostępnij|delen|compartilhar|tweet)"
+    r"( (on|auf|sur|en|su|na|via|op|no|per))? (facebook|twitter|x|whatsapp|linkedin|pinterest"
+    r"|xing|instagram|telegram|reddit|e-?mail|messenger|flipboard|tumblr|threads|bluesky"
+    r"|mastodon)$)",
+    re.IGNORECASE,
+)
 
 
 def _boilerplate(text: str) -> bool:
     return len(text) < 300 and bool(_BOILERPLATE_TEXT.search(text)
                                     or _BOILERPLATE_MORE.search(text)
-                                    or _BOILERPLATE_WIDGETS.search(text))
+                                    or _BOILERPLATE_WIDGETS.search(text)
+                                    or _BOILERPLATE_NOTES.search(text))
 
 
 # A short heading-like block in the last third that opens a list of other stories, comments or

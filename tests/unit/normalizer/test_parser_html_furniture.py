@@ -116,3 +116,28 @@ def test_a_repeated_headline_after_a_kicker_or_date_block_is_dropped() -> None:
     texts = [block.text for block in article.body]
     assert "Council backs cycle path along the main road" not in texts
     assert texts[-3:] == STORY
+
+
+def test_comment_login_error_report_affiliate_author_note_and_credit_lines_are_dropped() -> None:
+    lines = [
+        "Nur angemeldete Benutzer können kommentieren.", "Log in to comment",
+        "Sie müssen sich anmelden, um die Kommentarfunktion zu nutzen.",
+        "Fehler gefunden? Schreiben Sie uns.", "Dieser Artikel enthält Affiliate-Links.",
+        "We may earn a commission from links on this page.",
+        "Die Autorin lebt in Hamburg und schreibt über Verkehr.",
+        "Foto: Getty Images / Jane Doe", "AFP / JANE DOE", "© 2019 City News Network",
+        "Fotos sind beispielhafte Symbolbilder.", "Alle Angaben ohne Gewähr!",
+        "Kommentare von Lesern stellen nicht die Meinung der Redaktion dar.",
+        "weiterlesen →", "> mehr Details", "Mehr lesen: Another story about the path",
+        "Folge uns auf Facebook | Instagram", "Partager sur Facebook", "Share on WhatsApp",
+    ]
+    # The story goes on long enough that no line falls in the last third, where a share or
+    # comment line would also end the article.
+    assert _blocks([STORY[0], *lines, *STORY * 4]) == [STORY[0], *STORY * 4]
+
+
+def test_sentences_that_mention_authors_agencies_or_sharing_are_kept() -> None:
+    kept = ["The author of the plan, a city engineer, defended the cost before the council.",
+            "Reporters from AFP and dpa asked the mayor about the cost of the path.",
+            "Residents can share their views on the plan at the town hall until Friday."]
+    assert _blocks(kept) == kept

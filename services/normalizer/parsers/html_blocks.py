@@ -192,7 +192,14 @@ _TAIL_OPENER = re.compile(
     r"|(noticias|artículos|notas|artigos) relacionad[oa]s|articles (similaires|liés)"
     r"|articoli correlati|powiązane|lo más leído|les plus lus|i più letti|najczęściej czytane"
     r"|sobre el autor|à propos de l'auteur|sull'autore|o autorze|vous aimerez aussi"
-    r"|potrebbe interessarti|może cię zainteresować|te recomendamos|más noticias)",
+    r"|potrebbe interessarti|może cię zainteresować|te recomendamos|más noticias"
+    # Lists of other stories by recency, popularity or subject.
+    r"|weitere (artikel|beiträge|nachrichten|meldungen)|(neueste|beliebte|letzte)[n]? beiträge"
+    r"|verwandte artikel|(artikel|passend) zum thema|ähnliche themen"
+    r"|also read|(latest|more|top) (news|stories|articles|posts)\b|recent posts|popular posts"
+    r"|trending( now)?:?$|you (may|might) (also )?be interested|related content"
+    r"|à lire également|dernières (actualités|nouvelles)|últimas noticias|ultime notizie"
+    r"|czytaj również|zobacz również|ook interessant|meer nieuws)",
     re.IGNORECASE,
 )
 _TAIL_OPENER_MAX_CHARS = 60

@@ -141,3 +141,16 @@ def test_sentences_that_mention_authors_agencies_or_sharing_are_kept() -> None:
             "Reporters from AFP and dpa asked the mayor about the cost of the path.",
             "Residents can share their views on the plan at the town hall until Friday."]
     assert _blocks(kept) == kept
+
+
+@pytest.mark.parametrize("opener", ["Weitere Artikel", "Ähnliche Themen", "Latest news",
+                                    "Recent posts", "Dernières actualités", "Czytaj również"])
+def test_a_closing_list_of_other_stories_is_cut(opener: str) -> None:
+    other = "Another story: the bus depot gets a new roof"
+    assert _blocks([*STORY * 2, opener, other]) == STORY * 2
+
+
+def test_a_see_also_section_of_a_document_is_not_cut() -> None:
+    # Manuals and READMEs go on after "See also" with their own text.
+    texts = [*STORY * 2, "See also", "The configuration reference lists every option."]
+    assert _blocks(texts) == texts

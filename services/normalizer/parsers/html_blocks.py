@@ -19,14 +19,15 @@ _BOXES = frozenset(("div", "section", "aside", "ul", "ol"))
 # container of the whole article ("has-sidebar", "post-with-comments"): only a box without a
 # heading, an article or several paragraphs, and with little text, is dropped. trafilatura
 # discards most of these itself, but not when it falls back to its other extractors, which
-# read the page as it came: author boxes and bios, social and follow-us bars, WordPress
-# widgets, ratings, previous/next and page navigation, paywall, sign-up and print boxes, and
-# date lines go before it runs.
+# read the page as it came: author boxes and bios, follow-us bars, WordPress widgets, ratings,
+# previous/next and page navigation, sign-up boxes and date lines go before it runs. Bare
+# "author", "social", "about", "print" and "premium" stay: templates give them to the lead,
+# a track list, the content wrapper, or the paywalled article text itself.
 _SMALL_FURNITURE = re.compile(
     r"caption|credit|copyright|sharing|share|breadcrumb|byline|advert|recommend|subscribe"
-    r"|comments|sidebar|author|bio\b|about|social|follow|widget_|textwidget|widget-area|rating"
-    r"|post-nav|next-|prev-|pagination|paywall|premium|signup|sign-up|print"
-    r"|(^|[\s_-])(date|time|dateline|timestamp|datum|fecha)([\s_-]|$)")
+    r"|comments|sidebar|author-?(box|bio|card|description|summary)|about-(the-)?author|bio\b"
+    r"|follow|widget_|textwidget|widget-area|rating|post-nav|next-|prev-|pagination|signup"
+    r"|sign-up|(^|[\s_-])(date|time|dateline|timestamp|datum|fecha)([\s_-]|$)")
 _SMALL_BOXES = (*_BOXES, "p", "span", "figure")
 _IS_SMALL = etree.XPath("not(.//h1 or .//h2 or .//article) and count(.//p) < 4"
                         " and string-length(normalize-space(.)) < 1500")

@@ -21,11 +21,11 @@ STORY = [
     " closed while it lasts, and diversions will be signposted for drivers and buses.",
 ]
 FURNITURE = {
-    "author-bio": "Jane Doe writes about transport and city planning for us since 2009.",
-    "social-links": "Follow us on all the networks where we post every day",
+    "author-box": "Jane Doe writes about transport and city planning for us since 2009.",
+    "follow-links": "Find us on all the networks where we post every day",
     "widget_text": "Our opening hours are nine to five on every weekday of the year",
     "post-navigation": "Older story about the bus depot and its new roof",
-    "paywall-box": "Only members read on from here: join the club today",
+    "signup-box": "Get our morning mail: join the club today",
     "entry-date": "12 March 2025, 14:05",
     "rating-stars": "Rate this story: four out of five stars from our readers",
 }
@@ -42,7 +42,7 @@ def _article_with_furniture() -> str:
            "</article></body></html>"
 
 
-def test_author_social_widget_navigation_paywall_date_and_rating_boxes_go_first() -> None:
+def test_author_box_follow_widget_navigation_signup_date_and_rating_boxes_go_first() -> None:
     tree = html.fromstring(_article_with_furniture())
     drop_furniture(tree)
     text = " ".join(tree.itertext())
@@ -52,9 +52,20 @@ def test_author_social_widget_navigation_paywall_date_and_rating_boxes_go_first(
         assert paragraph in text
 
 
+def test_bare_author_social_print_and_premium_names_are_no_furniture() -> None:
+    # Templates give these to the lead ("author": byline and first paragraph), a track list,
+    # the content wrapper ("no-print") or the paywalled article text ("premium-content").
+    names = ("author", "mybox_social", "content-wrapper d-print-block", "premium-content")
+    page = "<html><body>" + "".join(f'<div class="{name}"><p>{STORY[0]}</p></div>'
+                                    for name in names) + "</body></html>"
+    tree = html.fromstring(page)
+    drop_furniture(tree)
+    assert " ".join(tree.itertext()).count(STORY[0]) == len(names)
+
+
 def test_a_large_container_named_like_an_author_box_is_kept() -> None:
-    # "author-page" or "has-date" can name the article's own container: it has many paragraphs.
-    page = (f'<html><body><div class="author-page has-date">{_paragraphs(STORY * 2)}</div>'
+    # "author-box-page" or "has-date" can name the article's own container: many paragraphs.
+    page = (f'<html><body><div class="author-box-page has-date">{_paragraphs(STORY * 2)}</div>'
             "</body></html>")
     tree = html.fromstring(page)
     drop_furniture(tree)

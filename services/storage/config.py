@@ -25,3 +25,6 @@ class StorageSettings(BaseSettings):
     # so their fetches wait longer than the articles' (CommonSettings.kafka_fetch_max_wait_ms):
     # two consumers polling quiet topics 20 times a second were most of an idle storage's CPU.
     events_fetch_max_wait_ms: int = Field(default=500, ge=0)
+    # Database calls in flight at once (repository.py): 1 for FerretDB on SQLite, which
+    # serialises writers and pays for concurrent ones with lock retries; more on MongoDB.
+    db_concurrency: int = Field(default=1, ge=1)

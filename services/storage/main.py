@@ -47,6 +47,7 @@ def build_app(settings: StorageSettings | None = None, repo: ArticleRepository |
         mongo, client = MongoArticleRepository.connect(
             common.mongo_url.get_secret_value(), common.mongo_db,
             settings.articles_collection, settings.versions_collection,
+            settings.db_concurrency,
         )
         repo = mongo
     handler = StorageHandler(repo, DeadLetters(broker, metrics, names.dlq),

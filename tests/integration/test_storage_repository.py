@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -269,8 +270,11 @@ async def test_version_landing_during_a_link_patch_is_repaired(
     await r.resolve_links("src", [ResolvedLink(headline=HEADS[0], resolved_id="x")])
     reordered = (HEADS[2], "Neu dazu", HEADS[0])
 
+    # Another storage replica (its own database slots) writes meanwhile.
+    replica = MongoArticleRepository(r.db, "articles", "article_versions")
+
     async def newer_version() -> None:
-        await r.upsert_many([item("src", version=2, related=reordered, minutes=1)])
+        await replica.upsert_many([item("src", version=2, related=reordered, minutes=1)])
 
     real = r.articles
     r.articles = ReadThenInterleave(real, newer_version)  # type: ignore[assignment]
@@ -305,8 +309,11 @@ async def test_an_older_copy_written_after_a_newer_one_is_put_back_by_its_writer
     await r.upsert_many([item("z", version=1, related=HEADS)])
     await r.resolve_links("z", [ResolvedLink(headline=HEADS[0], resolved_id="x")])
 
+    # The newer writer is another replica, with database slots of its own.
+    replica = MongoArticleRepository(r.db, "articles", "article_versions")
+
     async def newer_writer() -> None:
-        assert await r.upsert_many([item("z", version=3, related=HEADS, minutes=3)]) == \
+        assert await replica.upsert_many([item("z", version=3, related=HEADS, minutes=3)]) == \
             WriteResult(inserted=0, updated=1, stale=0)
 
     real = r.order
@@ -338,3 +345,49 @@ async def test_a_poll_redelivered_after_its_writer_died_mid_update_puts_the_newe
     assert redelivered == WriteResult(inserted=0, updated=0, stale=1)
     doc = await r.articles.find_one({"_id": "k"})
     assert doc is not None and doc["version"] == 3
+
+
+class InFlight(CommandListener):
+    """The most commands a client had in flight at once."""
+
+    def __init__(self) -> None:
+        self.now = self.most = 0
+
+    def started(self, _event: CommandStartedEvent) -> None:
+        self.now += 1
+        self.most = max(self.most, self.now)
+
+    def succeeded(self, _event: CommandSucceededEvent) -> None:
+        self.now -= 1
+
+    def failed(self, _event: CommandFailedEvent) -> None:
+        self.now -= 1
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_handlers_together_keep_to_the_database_concurrency(concurrency: int) -> None:
+    # FerretDB on SQLite answers concurrent writers with lock retries (README), so the three
+    # handlers' calls and a batch's reads share `concurrency` slots.
+    name = f"nw_storage_test_{uuid.uuid4().hex[:8]}"
+    flight = InFlight()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        mongo_url(), tz_aware=True, event_listeners=[flight])
+    r = MongoArticleRepository(client[name], "articles", "article_versions", concurrency)
+    try:
+        await r.upsert_many([item(f"a{i}", related=HEADS) for i in range(12)])
+        flight.most = 0
+        # Twelve stored ids in new versions (a read per id), a merge and link updates at once.
+        await asyncio.gather(
+            r.upsert_many([item(f"a{i}", version=2, related=HEADS) for i in range(12)]),
+            r.merge_stories("st-a", ["st-b", "st-c"]),
+            *(r.resolve_links(f"a{i}", [ResolvedLink(headline=HEADS[1], resolved_id="z")])
+              for i in range(4)))
+        assert 1 <= flight.most <= concurrency
+        if concurrency > 1:
+            assert flight.most > 1  # the handlers did not wait for each other
+        stored = await r.articles.find_one({"_id": "a3"})
+        assert stored is not None and stored["version"] == 2
+        assert (await related_of(r, "a3"))[HEADS[1]] == "z"
+    finally:
+        await client.drop_database(name)
+        await client.close()
